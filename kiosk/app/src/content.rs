@@ -1,0 +1,252 @@
+//! The legal-information library as the UI sees it: loading it (off the UI
+//! thread at start-up), and turning articles, search hits and categories
+//! into the Slint models of `LibraryAdapter` and `SearchAdapter`.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use kiosk_core::Config;
+use kiosk_ime::Dictionary;
+use kiosk_library::{Block, Hit, Library, SearchIndex, Statutes};
+use rusqlite::Connection;
+use slint::{ModelRc, SharedString, VecModel};
+
+use crate::{ArticleItem, BlockItem, CategoryItem, LibraryAdapter, SearchAdapter, SearchHit, Service, SourceItem, Span};
+
+/// Everything loaded at start-up that the screens read.
+pub struct LoadedContent {
+    pub library: Library,
+    pub statutes: Statutes,
+    /// The kiosk's database, holding the search index.
+    pub db: Connection,
+    pub dictionary: Arc<Dictionary>,
+}
+
+/// Why the terminal cannot show its library (English, for the log; the
+/// screen says it in Chinese without details).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("statute texts in {path}: {reason}")]
+    Statutes { path: PathBuf, reason: String },
+    #[error("legal-information content is invalid:\n{0}")]
+    Content(String),
+    #[error("database: {0}")]
+    Storage(String),
+}
+
+/// The assets folder: configured, or the one in this source tree.
+pub fn assets_dir(config: &Config) -> PathBuf {
+    if config.content.assets_dir.as_os_str().is_empty() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets")
+    } else {
+        config.content.assets_dir.clone()
+    }
+}
+
+/// Loads statutes, articles, the search index and the keyboard dictionary.
+/// Slow enough (tens of milliseconds) to belong on a worker thread.
+pub fn load(config: &Config) -> Result<LoadedContent, LoadError> {
+    let assets = assets_dir(config);
+    let laws = assets.join("laws");
+    let statutes = Statutes::load(&laws).map_err(|e| LoadError::Statutes {
+        path: laws.clone(),
+        reason: e.to_string(),
+    })?;
+    let library =
+        Library::load(&assets.join("content"), &statutes).map_err(|e| LoadError::Content(e.to_string()))?;
+    let mut conn = kiosk_storage::open(&config.storage.database).map_err(|e| LoadError::Storage(e.to_string()))?;
+    SearchIndex::sync(&mut conn, &library).map_err(|e| LoadError::Storage(e.to_string()))?;
+    Ok(LoadedContent {
+        library,
+        statutes,
+        db: conn,
+        dictionary: Dictionary::embedded(),
+    })
+}
+
+pub enum ContentState {
+    Loading,
+    Ready(Rc<LoadedContent>),
+    Failed(Rc<LoadError>),
+}
+
+/// Shared, UI-thread-only access to the loaded content.
+#[derive(Clone)]
+pub struct ContentHandle(Rc<RefCell<ContentState>>);
+
+impl ContentHandle {
+    pub fn loading() -> Self {
+        ContentHandle(Rc::new(RefCell::new(ContentState::Loading)))
+    }
+
+    pub fn finish(&self, result: Result<LoadedContent, LoadError>) {
+        *self.0.borrow_mut() = match result {
+            Ok(content) => ContentState::Ready(Rc::new(content)),
+            Err(e) => {
+                log::error!("{e}");
+                ContentState::Failed(Rc::new(e))
+            }
+        };
+    }
+
+    pub fn state(&self) -> ContentState {
+        match &*self.0.borrow() {
+            ContentState::Loading => ContentState::Loading,
+            ContentState::Ready(c) => ContentState::Ready(c.clone()),
+            ContentState::Failed(e) => ContentState::Failed(e.clone()),
+        }
+    }
+
+    pub fn library(&self) -> Option<Rc<LoadedContent>> {
+        match &*self.0.borrow() {
+            ContentState::Ready(c) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn ime_dictionary(&self) -> Option<Arc<Dictionary>> {
+        self.library().map(|c| c.dictionary.clone())
+    }
+
+    /// Runs a search; `None` while the library is not loaded.
+    pub fn search(&self, query: &str) -> Option<Vec<Hit>> {
+        let content = self.library()?;
+        let hits = SearchIndex::search(&content.db, query, 30);
+        match hits {
+            Ok(hits) => Some(hits),
+            Err(e) => {
+                log::error!("search failed: {e}");
+                Some(Vec::new())
+            }
+        }
+    }
+}
+
+pub fn category_items(content: &LoadedContent) -> Vec<CategoryItem> {
+    content
+        .library
+        .categories()
+        .iter()
+        .map(|c| CategoryItem {
+            slug: c.slug.as_str().into(),
+            name: c.name.as_str().into(),
+            blurb: c.blurb.as_str().into(),
+            count: content.library.articles_in(&c.slug).len() as i32,
+        })
+        .collect()
+}
+
+pub fn show_article_list(adapter: &LibraryAdapter, content: &LoadedContent, category: &str) {
+    let lib = &content.library;
+    let name = lib.category(category).map(|c| c.name.clone()).unwrap_or_default();
+    let items: Vec<ArticleItem> = lib
+        .articles_in(category)
+        .iter()
+        .map(|a| ArticleItem {
+            id: a.id().into(),
+            title: a.title().into(),
+            summary: a.summary().into(),
+        })
+        .collect();
+    adapter.set_category_name(name.into());
+    adapter.set_articles(ModelRc::new(VecModel::from(items)));
+}
+
+pub fn show_article(adapter: &LibraryAdapter, content: &LoadedContent, id: &str) {
+    let Some(article) = content.library.article(id) else {
+        log::warn!("article {id} not found");
+        return;
+    };
+    let category = content
+        .library
+        .category(article.category())
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let blocks: Vec<BlockItem> = article
+        .body()
+        .iter()
+        .map(|b| match b {
+            Block::Heading(t) => BlockItem { kind: 0, text: t.as_str().into(), marker: "".into() },
+            Block::Paragraph(t) => BlockItem { kind: 1, text: t.as_str().into(), marker: "".into() },
+            Block::Bullet(t) => BlockItem { kind: 2, text: t.as_str().into(), marker: "".into() },
+            Block::Numbered(n, t) => BlockItem {
+                kind: 3,
+                text: t.as_str().into(),
+                marker: format!("{n}.").into(),
+            },
+        })
+        .collect();
+    let sources: Vec<SourceItem> = article
+        .sources()
+        .iter()
+        .map(|c| SourceItem {
+            citation: c.article_label().into(),
+            law_title: content.statutes.law(&c.law).map(|l| l.title()).unwrap_or(&c.law).into(),
+            text: content.statutes.article_text(c).unwrap_or_default().into(),
+        })
+        .collect();
+    let services: Vec<Service> = article
+        .services()
+        .iter()
+        .map(|s| match s {
+            kiosk_library::Service::Hotline => Service::Hotline,
+            kiosk_library::Service::LegalAid => Service::LegalAid,
+            kiosk_library::Service::Mediation => Service::Mediation,
+            kiosk_library::Service::Notary => Service::Notary,
+            kiosk_library::Service::Lawyer => Service::Lawyer,
+        })
+        .collect();
+    adapter.set_article_title(article.title().into());
+    adapter.set_article_category(category.into());
+    adapter.set_article_updated(article.updated().to_string().into());
+    adapter.set_article_blocks(ModelRc::new(VecModel::from(blocks)));
+    adapter.set_article_sources(ModelRc::new(VecModel::from(sources)));
+    adapter.set_article_services(ModelRc::new(VecModel::from(services)));
+}
+
+fn spans(parts: &[kiosk_library::Span]) -> ModelRc<Span> {
+    let items: Vec<Span> = parts
+        .iter()
+        .map(|s| Span {
+            text: s.text.as_str().into(),
+            highlight: s.highlight,
+        })
+        .collect();
+    ModelRc::new(VecModel::from(items))
+}
+
+pub fn show_search(adapter: &SearchAdapter, content: Option<&LoadedContent>, query: &str, hits: Option<Vec<Hit>>) {
+    let searched = !query.trim().is_empty() && hits.is_some();
+    let hits = hits.unwrap_or_default();
+    let items: Vec<SearchHit> = hits
+        .iter()
+        .map(|h| SearchHit {
+            id: h.id.as_str().into(),
+            title_text: h.title.iter().map(|s| s.text.as_str()).collect::<String>().into(),
+            title: spans(&h.title),
+            snippet: spans(&h.snippet),
+            category: content
+                .and_then(|c| c.library.category(&h.category))
+                .map(|c| SharedString::from(c.name.as_str()))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let suggestions: Vec<CategoryItem> = match content {
+        Some(c) if searched && hits.is_empty() => kiosk_library::suggest_categories(&c.library, query)
+            .into_iter()
+            .take(6)
+            .map(|cat| CategoryItem {
+                slug: cat.slug.as_str().into(),
+                name: cat.name.as_str().into(),
+                blurb: cat.blurb.as_str().into(),
+                count: 0,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    adapter.set_searched(searched);
+    adapter.set_hits(ModelRc::new(VecModel::from(items)));
+    adapter.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
+}

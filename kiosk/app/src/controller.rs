@@ -1,0 +1,451 @@
+//! The glue between the session core and the Slint window.
+//!
+//! Taps arrive as callbacks on the UI globals; each one updates the
+//! [`Session`] (and the keyboard engine or the library), then the affected
+//! globals are re-rendered from that state. Nothing here decides behaviour
+//! that the session core could decide.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use kiosk_core::{Config, Effect, IdlePhase, Screen, Session};
+use kiosk_ime::{Edit, Engine, Key, Mode};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use crate::audio::{Audio, AudioStatus, Sound};
+use crate::content::{ContentHandle, ContentState};
+use crate::{App, AppState, IdleAdapter, KeyboardAdapter, LibraryAdapter, Page, SearchAdapter, StatusItem, StatusKind, Theme};
+
+/// Everything the terminal's UI thread knows about the current session.
+pub struct Kiosk {
+    app: slint::Weak<App>,
+    session: Session,
+    content: ContentHandle,
+    keyboard: Option<Engine>,
+    committed: String,
+    audio: Audio,
+    office_name: String,
+    last_audio_status: Option<AudioStatus>,
+}
+
+pub type SharedKiosk = Rc<RefCell<Kiosk>>;
+
+impl Kiosk {
+    /// Creates the controller and connects every callback of `app`.
+    pub fn install(app: &App, config: &Config, content: ContentHandle, audio: Audio) -> SharedKiosk {
+        let kiosk = Rc::new(RefCell::new(Kiosk {
+            app: app.as_weak(),
+            session: Session::new(&config.session),
+            content,
+            keyboard: None,
+            committed: String::new(),
+            audio,
+            office_name: config.terminal.office_name.clone(),
+            last_audio_status: None,
+        }));
+        connect_callbacks(app, &kiosk);
+        {
+            let mut k = kiosk.borrow_mut();
+            k.render_all();
+        }
+        kiosk
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Every tap passes here: it keeps the session alive and may start one.
+    fn tap(&mut self, now: Instant) {
+        if self.session.touch(now) == Some(Effect::SessionStarted) {
+            self.audio.play(Sound::SessionPrompt);
+        } else {
+            self.audio.play(Sound::Tap);
+        }
+        self.render_idle(now);
+    }
+
+    /// A touch that is not a button (scrolling): no click sound.
+    pub fn activity(&mut self, now: Instant) {
+        if self.session.touch(now) == Some(Effect::SessionStarted) {
+            self.audio.play(Sound::SessionPrompt);
+        }
+        self.render_idle(now);
+    }
+
+    pub fn open(&mut self, screen: Screen, now: Instant) {
+        self.tap(now);
+        if screen == Screen::Search {
+            self.ensure_keyboard();
+        }
+        self.session.open(screen);
+        self.render_screen();
+    }
+
+    pub fn back(&mut self, now: Instant) {
+        self.tap(now);
+        self.session.back();
+        self.render_screen();
+    }
+
+    pub fn home(&mut self, now: Instant) {
+        self.tap(now);
+        self.session.home();
+        self.clear_search();
+        self.render_screen();
+    }
+
+    pub fn toggle_elder_mode(&mut self, now: Instant) {
+        self.tap(now);
+        let on = !self.session.elder_mode();
+        self.session.set_elder_mode(on);
+        self.render_theme();
+    }
+
+    pub fn change_text_size(&mut self, delta: i32, now: Instant) {
+        self.tap(now);
+        self.session.change_text_size(delta);
+        self.render_theme();
+    }
+
+    /// A key of the on-screen keyboard, by the name the UI gives it.
+    pub fn key(&mut self, name: &str, now: Instant) {
+        self.tap(now);
+        self.ensure_keyboard();
+        let Some(engine) = self.keyboard.as_mut() else {
+            return;
+        };
+        let key = match name {
+            "space" => Some(Key::Space),
+            "backspace" => Some(Key::Backspace),
+            "enter" => Some(Key::Enter),
+            "shift" => Some(Key::Shift),
+            "prev-page" => Some(Key::PrevPage),
+            "next-page" => Some(Key::NextPage),
+            "mode-pinyin" | "mode-latin" | "mode-digits" => {
+                let mode = match name {
+                    "mode-pinyin" => Mode::Pinyin,
+                    "mode-latin" => Mode::Latin,
+                    _ => Mode::Digits,
+                };
+                // Switching commits any composition as typed letters.
+                let edit = engine.set_mode(mode);
+                apply_edit(&mut self.committed, edit);
+                None
+            }
+            "clear" => {
+                engine.reset();
+                self.committed.clear();
+                None
+            }
+            other => {
+                let mut chars = other.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if c.is_ascii_digit() => Some(Key::Digit(c as u8 - b'0')),
+                    (Some(c), None) => Some(Key::Letter(c)),
+                    _ => None,
+                }
+            }
+        };
+        if let Some(key) = key {
+            let edit = engine.press(key);
+            apply_edit(&mut self.committed, edit);
+        }
+        self.after_typing();
+    }
+
+    /// A tap on the n-th candidate of the current page.
+    pub fn candidate(&mut self, index: usize, now: Instant) {
+        self.tap(now);
+        if let Some(engine) = self.keyboard.as_mut() {
+            let edit = engine.press(Key::Candidate(index));
+            apply_edit(&mut self.committed, edit);
+        }
+        self.after_typing();
+    }
+
+    fn after_typing(&mut self) {
+        let composing = self
+            .keyboard
+            .as_ref()
+            .map(|e| e.composition().to_owned())
+            .unwrap_or_default();
+        let query = format!("{}{}", self.committed, composing);
+        self.session.set_search_query(&query);
+        self.render_keyboard();
+        self.render_search();
+    }
+
+    fn clear_search(&mut self) {
+        self.committed.clear();
+        if let Some(engine) = self.keyboard.as_mut() {
+            engine.reset();
+            let _ = engine.set_mode(Mode::Pinyin);
+        }
+    }
+
+    fn ensure_keyboard(&mut self) {
+        if self.keyboard.is_none() {
+            self.keyboard = self.content.ime_dictionary().map(Engine::new);
+        }
+    }
+
+    /// Called about once a second by a timer: clock, idle count-down, status.
+    pub fn tick(&mut self, now: Instant) {
+        if self.session.tick(now) == Some(Effect::SessionEnded) {
+            self.clear_search();
+            log::info!("session ended after inactivity");
+            self.render_all();
+        }
+        self.render_idle(now);
+        self.render_header();
+    }
+
+    /// The resident tapped 继续使用 (or anywhere on the count-down).
+    pub fn continue_session(&mut self, now: Instant) {
+        self.tap(now);
+    }
+
+    /// The library finished loading (or failed) on its worker thread.
+    pub fn content_changed(&mut self) {
+        self.render_library_state();
+        self.render_screen();
+    }
+
+    // ---- rendering: state -> Slint globals ----
+
+    fn with_app(&self, f: impl FnOnce(&App)) {
+        if let Some(app) = self.app.upgrade() {
+            f(&app);
+        }
+    }
+
+    pub fn render_all(&mut self) {
+        self.render_header();
+        self.render_theme();
+        self.render_library_state();
+        self.render_screen();
+        self.render_idle(Instant::now());
+    }
+
+    fn render_header(&mut self) {
+        let audio = self.audio.status();
+        if self.last_audio_status != Some(audio) {
+            self.last_audio_status = Some(audio);
+            if audio == AudioStatus::NoDevice {
+                log::info!("status: no audio device");
+            }
+        }
+        let audio_kind = match audio {
+            AudioStatus::NoDevice => StatusKind::AudioNone,
+            AudioStatus::Disabled => StatusKind::AudioOff,
+            AudioStatus::Ready | AudioStatus::Starting => StatusKind::AudioOk,
+        };
+        let status = vec![
+            StatusItem { kind: StatusKind::Standalone, ok: true },
+            StatusItem { kind: audio_kind, ok: audio_kind == StatusKind::AudioOk },
+        ];
+        let office = self.office_name.clone();
+        let clock = crate::clock::Clock::now();
+        self.with_app(|app| {
+            let state = app.global::<AppState>();
+            state.set_office_name(office.into());
+            state.set_month(clock.month);
+            state.set_day(clock.day);
+            state.set_weekday(clock.weekday);
+            state.set_time(clock.time.into());
+            state.set_status(ModelRc::new(VecModel::from(status)));
+        });
+    }
+
+    fn render_theme(&self) {
+        let elder = self.session.elder_mode();
+        let step = self.session.text_step();
+        self.with_app(|app| {
+            let theme = app.global::<Theme>();
+            theme.set_elder(elder);
+            theme.set_text_step(step);
+        });
+    }
+
+    fn render_library_state(&self) {
+        let (ready, failed) = match self.content.state() {
+            ContentState::Loading => (false, false),
+            ContentState::Ready(_) => (true, false),
+            ContentState::Failed(_) => (false, true),
+        };
+        let categories = self.content.library().map(|lib| crate::content::category_items(&lib));
+        self.with_app(|app| {
+            let state = app.global::<AppState>();
+            state.set_library_ready(ready);
+            state.set_library_failed(failed);
+            if let Some(items) = categories {
+                app.global::<LibraryAdapter>()
+                    .set_categories(ModelRc::new(VecModel::from(items)));
+            }
+        });
+    }
+
+    fn render_screen(&mut self) {
+        let screen = self.session.screen().clone();
+        let can_go_back = self.session.can_go_back();
+        let library = self.content.library();
+        self.with_app(|app| {
+            let state = app.global::<AppState>();
+            state.set_can_go_back(can_go_back);
+            let adapter = app.global::<LibraryAdapter>();
+            let page = match &screen {
+                Screen::Home => Page::Home,
+                Screen::Categories => Page::Categories,
+                Screen::ArticleList { category } => {
+                    if let Some(lib) = &library {
+                        crate::content::show_article_list(&adapter, lib, category);
+                    }
+                    Page::ArticleList
+                }
+                Screen::Article { id } => {
+                    if let Some(lib) = &library {
+                        crate::content::show_article(&adapter, lib, id);
+                    }
+                    Page::Article
+                }
+                Screen::Search => Page::Search,
+            };
+            state.set_page(page);
+        });
+        if screen == Screen::Search {
+            self.render_keyboard();
+            self.render_search();
+        }
+        self.render_theme();
+    }
+
+    fn render_keyboard(&self) {
+        let Some(engine) = self.keyboard.as_ref() else {
+            return;
+        };
+        let mode = match engine.mode() {
+            Mode::Pinyin => 0,
+            Mode::Latin => 1,
+            Mode::Digits => 2,
+        };
+        let candidates: Vec<SharedString> = engine
+            .candidates()
+            .iter()
+            .map(|c| SharedString::from(c.text.as_str()))
+            .collect();
+        let (prev, next, shift) = (engine.has_prev_page(), engine.has_next_page(), engine.is_shifted());
+        let composing = engine.display_composition().to_owned();
+        let committed = self.committed.clone();
+        self.with_app(|app| {
+            let kb = app.global::<KeyboardAdapter>();
+            kb.set_mode(mode);
+            kb.set_shift(shift);
+            kb.set_candidates(ModelRc::new(VecModel::from(candidates)));
+            kb.set_has_prev_page(prev);
+            kb.set_has_next_page(next);
+            let search = app.global::<SearchAdapter>();
+            search.set_committed(committed.into());
+            search.set_composing(composing.into());
+        });
+    }
+
+    fn render_search(&self) {
+        let query = self.session.search_query().to_owned();
+        let results = self.content.search(&query);
+        let content = self.content.library();
+        self.with_app(|app| {
+            let adapter = app.global::<SearchAdapter>();
+            crate::content::show_search(&adapter, content.as_deref(), &query, results);
+        });
+    }
+
+    fn render_idle(&self, now: Instant) {
+        let (warning, remaining) = match self.session.idle_phase(now) {
+            IdlePhase::Warning { remaining_secs } => (true, remaining_secs as i32),
+            _ => (false, 0),
+        };
+        self.with_app(|app| {
+            let idle = app.global::<IdleAdapter>();
+            idle.set_warning(warning);
+            idle.set_remaining(remaining);
+        });
+    }
+}
+
+fn apply_edit(field: &mut String, edit: Edit) {
+    match edit {
+        // Search runs on every key, so 确定 has nothing left to submit.
+        Edit::None | Edit::Enter => {}
+        Edit::Insert(text) => field.push_str(&text),
+        Edit::DeleteBackward => {
+            field.pop();
+        }
+    }
+}
+
+/// Connects the UI's callbacks to the controller. A callback that arrives
+/// while the controller is busy (re-entrancy from a property change) is
+/// dropped rather than panicking on the RefCell.
+fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
+    fn handler<A>(kiosk: &SharedKiosk, f: impl Fn(&mut Kiosk, A, Instant) + 'static) -> impl Fn(A) + 'static {
+        let weak = Rc::downgrade(kiosk);
+        move |arg| {
+            if let Some(k) = weak.upgrade()
+                && let Ok(mut k) = k.try_borrow_mut()
+            {
+                f(&mut k, arg, Instant::now());
+            }
+        }
+    }
+    let state = app.global::<AppState>();
+    let h = handler(kiosk, |k, (), now| k.back(now));
+    state.on_go_back(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.home(now));
+    state.on_go_home(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.open(Screen::Categories, now));
+    state.on_open_categories(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.open(Screen::Search, now));
+    state.on_open_search(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.toggle_elder_mode(now));
+    state.on_toggle_elder_mode(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.activity(now));
+    state.on_activity(move || h(()));
+
+    let library = app.global::<LibraryAdapter>();
+    let h = handler(kiosk, |k, slug: SharedString, now| {
+        k.open(Screen::ArticleList { category: slug.to_string() }, now)
+    });
+    library.on_open_category(h);
+    let h = handler(kiosk, |k, id: SharedString, now| k.open(Screen::Article { id: id.to_string() }, now));
+    library.on_open_article(h);
+    let h = handler(kiosk, |k, (), now| k.change_text_size(1, now));
+    library.on_text_larger(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.change_text_size(-1, now));
+    library.on_text_smaller(move || h(()));
+
+    let keyboard = app.global::<KeyboardAdapter>();
+    let h = handler(kiosk, |k, name: SharedString, now| k.key(&name, now));
+    keyboard.on_key(h);
+    let h = handler(kiosk, |k, index: i32, now| k.candidate(index.max(0) as usize, now));
+    keyboard.on_candidate(h);
+
+    let idle = app.global::<IdleAdapter>();
+    let h = handler(kiosk, |k, (), now| k.continue_session(now));
+    idle.on_continue_session(move || h(()));
+}
+
+/// Drives the clock and the idle count-down once a second.
+pub fn start_ticking(kiosk: &SharedKiosk) -> slint::Timer {
+    let timer = slint::Timer::default();
+    let weak = Rc::downgrade(kiosk);
+    timer.start(slint::TimerMode::Repeated, Duration::from_millis(500), move || {
+        if let Some(k) = weak.upgrade()
+            && let Ok(mut k) = k.try_borrow_mut()
+        {
+            k.tick(Instant::now());
+        }
+    });
+    timer
+}

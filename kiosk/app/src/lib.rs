@@ -1,0 +1,17 @@
+//! The terminal application: the Slint window, its controller over the
+//! session core, sounds, and headless rendering for screenshots.
+//!
+//! Map: `controller` connects UI callbacks to [`kiosk_core::Session`];
+//! `content` loads the legal library and fills the library/search models;
+//! `audio` plays prompts on its own thread; `headless` renders without a
+//! display; `run` and `screenshot` are the two ways to show the UI.
+
+slint::include_modules!();
+
+pub mod audio;
+pub mod clock;
+pub mod content;
+pub mod controller;
+pub mod headless;
+pub mod run;
+pub mod screenshot;

@@ -1,0 +1,62 @@
+//! `kiosk` / `kiosk run`: the terminal on a real display.
+
+use std::time::Instant;
+
+use kiosk_core::Config;
+use slint::ComponentHandle;
+
+use crate::audio::Audio;
+use crate::content::{self, ContentHandle};
+use crate::controller::{self, Kiosk};
+use crate::App;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "no display found ({0}); this terminal needs a screen. To see its screens without one, run: kiosk screenshot --out DIR"
+    )]
+    NoDisplay(String),
+    #[error("the UI stopped: {0}")]
+    Ui(#[from] slint::PlatformError),
+}
+
+/// Shows the terminal until its window is closed.
+pub fn run(config: Config) -> Result<(), RunError> {
+    let started = Instant::now();
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err(RunError::NoDisplay("neither DISPLAY nor WAYLAND_DISPLAY is set".into()));
+    }
+    let app = App::new().map_err(|e| RunError::NoDisplay(e.to_string()))?;
+    let (w, h) = config.terminal.orientation.size();
+    app.set_landscape(w > h);
+    app.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
+
+    let handle = ContentHandle::loading();
+    let kiosk = Kiosk::install(&app, &config, handle.clone(), Audio::start(&config.audio));
+    let _ticker = controller::start_ticking(&kiosk);
+
+    // Load the library on a worker thread; the home screen shows meanwhile.
+    let (tx, rx) = futures_channel::oneshot::channel();
+    let worker_config = config.clone();
+    std::thread::Builder::new()
+        .name("content-loader".into())
+        .spawn(move || {
+            let _ = tx.send(content::load(&worker_config));
+        })
+        .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
+    let weak = std::rc::Rc::downgrade(&kiosk);
+    slint::spawn_local(async move {
+        let result = rx.await.unwrap_or_else(|_| {
+            Err(content::LoadError::Storage("content loader stopped".into()))
+        });
+        handle.finish(result);
+        if let Some(k) = weak.upgrade() {
+            k.borrow_mut().content_changed();
+        }
+        log::info!("library ready {} ms after start", started.elapsed().as_millis());
+    })
+    .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
+
+    app.run()?;
+    Ok(())
+}

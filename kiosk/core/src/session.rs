@@ -1,0 +1,278 @@
+//! One resident's session: which screen is showing, how they got there, what
+//! they are reading or searching for, and whether it is time to wipe it all.
+//!
+//! This is the terminal's behaviour with no UI attached. The Slint layer calls
+//! these methods when a resident taps, renders [`Session::view`] and reacts
+//! to the returned [`Effect`]s (sounds, clearing the keyboard). Tests drive
+//! it directly.
+
+use std::time::{Duration, Instant};
+
+use crate::config::SessionConfig;
+use crate::idle::{IdlePhase, IdleTimer};
+
+/// A screen of the terminal. Parameters identify what the screen shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    /// The grid of legal-information categories.
+    Categories,
+    /// The articles of one category (its slug).
+    ArticleList { category: String },
+    /// One article (its id).
+    Article { id: String },
+    /// Search with the on-screen keyboard.
+    Search,
+}
+
+/// Something the UI layer must do beyond re-rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The first touch of a new session: greet the resident.
+    SessionStarted,
+    /// The session was wiped: clear every field and widget state too.
+    SessionEnded,
+}
+
+/// Article text size steps around the default; A+ / A− move one step.
+pub const TEXT_STEP_MIN: i32 = -1;
+pub const TEXT_STEP_MAX: i32 = 3;
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    history: Vec<Screen>,
+    elder_mode: bool,
+    text_step: i32,
+    search_query: String,
+    idle: IdleTimer,
+}
+
+impl Session {
+    pub fn new(config: &SessionConfig) -> Self {
+        Self {
+            history: vec![Screen::Home],
+            elder_mode: false,
+            text_step: 0,
+            search_query: String::new(),
+            idle: IdleTimer::new(
+                Duration::from_secs(config.idle_timeout_secs),
+                Duration::from_secs(config.countdown_secs),
+            ),
+        }
+    }
+
+    pub fn screen(&self) -> &Screen {
+        self.history.last().unwrap_or(&Screen::Home)
+    }
+
+    pub fn can_go_back(&self) -> bool {
+        self.history.len() > 1
+    }
+
+    pub fn elder_mode(&self) -> bool {
+        self.elder_mode
+    }
+
+    pub fn text_step(&self) -> i32 {
+        self.text_step
+    }
+
+    pub fn search_query(&self) -> &str {
+        &self.search_query
+    }
+
+    pub fn idle_phase(&self, now: Instant) -> IdlePhase {
+        self.idle.phase(now)
+    }
+
+    /// Every touch anywhere on the screen goes through here first.
+    pub fn touch(&mut self, now: Instant) -> Option<Effect> {
+        self.idle.touch(now).then_some(Effect::SessionStarted)
+    }
+
+    /// Called about once a second; ends the session when the count-down ran out.
+    pub fn tick(&mut self, now: Instant) -> Option<Effect> {
+        if self.idle.phase(now) == IdlePhase::Expired {
+            self.end();
+            Some(Effect::SessionEnded)
+        } else {
+            None
+        }
+    }
+
+    /// Holds the idle timer while something legitimately keeps the resident
+    /// still (a call).
+    pub fn hold_idle(&mut self, held: bool, now: Instant) {
+        self.idle.hold(held, now);
+    }
+
+    /// Opens a screen on top of the current one. Opening the screen already
+    /// showing is a no-op, so a double tap does not need two 返回.
+    pub fn open(&mut self, screen: Screen) {
+        if screen == Screen::Home {
+            self.home();
+        } else if self.screen() != &screen {
+            self.history.push(screen);
+        }
+    }
+
+    /// 返回: the previous screen (home stays home).
+    pub fn back(&mut self) {
+        if self.history.len() > 1 {
+            self.history.pop();
+        }
+    }
+
+    /// 首页: straight home, keeping the session (elder mode stays on).
+    pub fn home(&mut self) {
+        self.history.truncate(1);
+        self.search_query.clear();
+    }
+
+    pub fn set_elder_mode(&mut self, on: bool) {
+        self.elder_mode = on;
+    }
+
+    /// A+ (`+1`) or A− (`-1`); returns whether the size changed.
+    pub fn change_text_size(&mut self, delta: i32) -> bool {
+        let step = (self.text_step + delta).clamp(TEXT_STEP_MIN, TEXT_STEP_MAX);
+        let changed = step != self.text_step;
+        self.text_step = step;
+        changed
+    }
+
+    pub fn set_search_query(&mut self, query: &str) {
+        self.search_query.clear();
+        self.search_query.push_str(query);
+    }
+
+    /// Ends the session: everything a resident did or chose is forgotten.
+    pub fn end(&mut self) {
+        self.history.truncate(1);
+        self.history[0] = Screen::Home;
+        self.elder_mode = false;
+        self.text_step = 0;
+        // Overwrite before clearing: the query may hold a name later.
+        self.search_query = String::new();
+        self.idle.reset();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> (Session, Instant) {
+        (Session::new(&SessionConfig::default()), Instant::now())
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_session_starts_on_the_home_screen_with_no_way_back() {
+        let (s, _) = session();
+        assert_eq!(s.screen(), &Screen::Home);
+        assert!(!s.can_go_back());
+    }
+
+    #[test]
+    fn back_returns_along_the_path_the_resident_took() {
+        let (mut s, _) = session();
+        s.open(Screen::Categories);
+        s.open(Screen::ArticleList { category: "inheritance".into() });
+        s.open(Screen::Article { id: "inheritance-order".into() });
+        s.back();
+        assert_eq!(s.screen(), &Screen::ArticleList { category: "inheritance".into() });
+        s.back();
+        s.back();
+        s.back();
+        assert_eq!(s.screen(), &Screen::Home);
+    }
+
+    #[test]
+    fn home_jumps_straight_home_and_keeps_elder_mode() {
+        let (mut s, _) = session();
+        s.set_elder_mode(true);
+        s.open(Screen::Search);
+        s.set_search_query("离婚");
+        s.open(Screen::Article { id: "a".into() });
+        s.home();
+        assert_eq!(s.screen(), &Screen::Home);
+        assert!(!s.can_go_back());
+        assert!(s.elder_mode());
+        assert_eq!(s.search_query(), "");
+    }
+
+    #[test]
+    fn opening_the_screen_already_shown_does_not_stack_it_twice() {
+        let (mut s, _) = session();
+        s.open(Screen::Categories);
+        s.open(Screen::Categories);
+        s.back();
+        assert_eq!(s.screen(), &Screen::Home);
+    }
+
+    #[test]
+    fn text_size_moves_in_steps_within_bounds() {
+        let (mut s, _) = session();
+        for _ in 0..10 {
+            s.change_text_size(1);
+        }
+        assert_eq!(s.text_step(), TEXT_STEP_MAX);
+        assert!(!s.change_text_size(1));
+        for _ in 0..10 {
+            s.change_text_size(-1);
+        }
+        assert_eq!(s.text_step(), TEXT_STEP_MIN);
+    }
+
+    #[test]
+    fn the_first_touch_starts_a_session() {
+        let (mut s, now) = session();
+        assert_eq!(s.touch(now), Some(Effect::SessionStarted));
+        assert_eq!(s.touch(now + secs(1)), None);
+    }
+
+    #[test]
+    fn idle_expiry_wipes_everything_and_returns_home() {
+        let (mut s, now) = session();
+        s.touch(now);
+        s.set_elder_mode(true);
+        s.change_text_size(2);
+        s.open(Screen::Search);
+        s.set_search_query("工资");
+        s.open(Screen::Article { id: "labour-wages".into() });
+        assert_eq!(s.tick(now + secs(95)), None);
+        assert_eq!(
+            s.idle_phase(now + secs(95)),
+            IdlePhase::Warning { remaining_secs: 5 }
+        );
+        assert_eq!(s.tick(now + secs(100)), Some(Effect::SessionEnded));
+        assert_eq!(s.screen(), &Screen::Home);
+        assert!(!s.can_go_back());
+        assert!(!s.elder_mode());
+        assert_eq!(s.text_step(), 0);
+        assert_eq!(s.search_query(), "");
+        assert_eq!(s.idle_phase(now + secs(500)), IdlePhase::Inactive);
+    }
+
+    #[test]
+    fn continuing_during_the_count_down_keeps_the_session() {
+        let (mut s, now) = session();
+        s.touch(now);
+        s.open(Screen::Categories);
+        s.touch(now + secs(97));
+        assert_eq!(s.tick(now + secs(120)), None);
+        assert_eq!(s.screen(), &Screen::Categories);
+    }
+
+    #[test]
+    fn a_held_session_does_not_expire() {
+        let (mut s, now) = session();
+        s.touch(now);
+        s.hold_idle(true, now);
+        assert_eq!(s.tick(now + secs(10_000)), None);
+    }
+}

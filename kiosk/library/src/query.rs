@@ -1,0 +1,172 @@
+//! Turning what a resident typed into what a match must look like.
+//!
+//! A query becomes one or more *alternatives*; each is a sequence of cell
+//! matchers, one per consecutive cell of a match (see [`crate::text`]). Han
+//! characters must match themselves. A run of Latin letters is read both as
+//! a literal word (for `APP` in a title) and as every plausible split into
+//! pinyin pieces (see [`crate::readings`]). Whitespace separates runs and is
+//! otherwise ignored, as is punctuation. The query matches where any
+//! alternative matches.
+
+use crate::readings::{Piece, initials, segmentations};
+use crate::text::{CellKind, cells, is_han, normalize};
+
+/// Characters of a query beyond this are ignored: no resident types more,
+/// and it bounds the work a pasted paragraph could cause.
+const MAX_QUERY_CHARS: usize = 40;
+/// Pinyin splits considered per run of letters.
+const MAX_SPLITS: usize = 24;
+/// Alternatives considered per query.
+const MAX_ALTERNATIVES: usize = 48;
+
+/// What one cell of a match must be.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum CellMatch {
+    /// This Han character.
+    Han(char),
+    /// A Latin/digit word equal to this.
+    Word(String),
+    /// A Latin/digit word starting with this (the query's last run).
+    WordPrefix(String),
+    /// A Han character with this reading.
+    Syllable(String),
+    /// A Han character with a reading starting with this (last piece typed).
+    SyllablePrefix(String),
+    /// A Han character with a reading of this initial (`h`, `zh`).
+    Initial(String),
+}
+
+impl CellMatch {
+    /// Whether this matcher needs pinyin (which only titles and keywords
+    /// are searched for).
+    pub(crate) fn is_pinyin(&self) -> bool {
+        matches!(
+            self,
+            CellMatch::Syllable(_) | CellMatch::SyllablePrefix(_) | CellMatch::Initial(_)
+        )
+    }
+
+    /// Whether a cell with this content (and, for Han, these readings)
+    /// satisfies the matcher.
+    pub(crate) fn accepts(&self, kind: &CellKind, readings: &[String]) -> bool {
+        match (self, kind) {
+            (CellMatch::Han(q), CellKind::Han(c)) => q == c,
+            (CellMatch::Word(q), CellKind::Word(w)) => q == w,
+            (CellMatch::WordPrefix(q), CellKind::Word(w)) => w.starts_with(q.as_str()),
+            (CellMatch::Syllable(s), CellKind::Han(_)) => readings.iter().any(|r| r == s),
+            (CellMatch::SyllablePrefix(s), CellKind::Han(_)) => {
+                readings.iter().any(|r| r.starts_with(s.as_str()))
+            }
+            (CellMatch::Initial(s), CellKind::Han(_)) => {
+                readings.iter().any(|r| initials(r).any(|i| i == s))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The alternatives for a query; empty when there is nothing to search for.
+pub(crate) fn alternatives(query: &str) -> Vec<Vec<CellMatch>> {
+    // Punctuation in a query is noise, not a boundary: drop it, keeping
+    // whitespace, which separates runs of letters and is then dropped too
+    // (`离 婚` is the phrase 离婚).
+    let cleaned: String = query
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .map(normalize)
+        .filter(|&c| c.is_alphanumeric() || c.is_whitespace() || is_han(c))
+        .collect();
+    let tokens: Vec<CellKind> = cells(&cleaned).map(|cell| cell.kind).collect();
+    let mut out: Vec<Vec<CellMatch>> = vec![Vec::new()];
+    let count = tokens.len();
+    for (index, token) in tokens.into_iter().enumerate() {
+        let options = token_options(token, index + 1 == count);
+        let mut next = Vec::new();
+        'outer: for prefix in &out {
+            for option in &options {
+                if next.len() >= MAX_ALTERNATIVES {
+                    break 'outer;
+                }
+                let mut alt = prefix.clone();
+                alt.extend(option.iter().cloned());
+                next.push(alt);
+            }
+        }
+        out = next;
+    }
+    out.retain(|alt| !alt.is_empty());
+    out
+}
+
+/// The ways one query cell can match consecutive text cells.
+fn token_options(token: CellKind, last: bool) -> Vec<Vec<CellMatch>> {
+    match token {
+        CellKind::Han(c) => vec![vec![CellMatch::Han(c)]],
+        CellKind::Word(word) => {
+            let mut options = Vec::new();
+            for split in segmentations(&word, last, MAX_SPLITS) {
+                options.push(
+                    split
+                        .into_iter()
+                        .map(|piece| match piece {
+                            Piece::Initial(s) => CellMatch::Initial(s),
+                            Piece::Full(s) => CellMatch::Syllable(s),
+                            Piece::Prefix(s) => CellMatch::SyllablePrefix(s),
+                        })
+                        .collect(),
+                );
+            }
+            options.push(vec![if last {
+                CellMatch::WordPrefix(word)
+            } else {
+                CellMatch::Word(word)
+            }]);
+            options
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CellMatch::*;
+
+    #[test]
+    fn chinese_query_is_a_phrase_of_characters() {
+        assert_eq!(alternatives("离婚"), vec![vec![Han('离'), Han('婚')]]);
+        assert_eq!(alternatives(" 离 婚 "), vec![vec![Han('离'), Han('婚')]]);
+    }
+
+    #[test]
+    fn blank_and_punctuation_only_queries_have_no_alternatives() {
+        assert!(alternatives("").is_empty());
+        assert!(alternatives("  \t ").is_empty());
+        assert!(alternatives("，。？").is_empty());
+    }
+
+    #[test]
+    fn letters_are_read_as_pinyin_and_as_a_word() {
+        let alts = alternatives("hunyin");
+        assert!(alts.contains(&vec![WordPrefix("hunyin".into())]));
+        assert!(alts.contains(&vec![Syllable("hun".into()), SyllablePrefix("yin".into())]));
+        assert!(alternatives("hy").contains(&vec![Initial("h".into()), Initial("y".into())]));
+    }
+
+    #[test]
+    fn full_width_letters_are_normalized() {
+        assert!(alternatives("ＨＹ").contains(&vec![Initial("h".into()), Initial("y".into())]));
+    }
+
+    #[test]
+    fn matchers_accept_the_cells_they_describe() {
+        let hun = vec!["hun".to_string()];
+        let kind = CellKind::Han('婚');
+        assert!(Syllable("hun".into()).accepts(&kind, &hun));
+        assert!(SyllablePrefix("hu".into()).accepts(&kind, &hun));
+        assert!(Initial("h".into()).accepts(&kind, &hun));
+        assert!(!Initial("hu".into()).accepts(&kind, &hun));
+        assert!(!Syllable("hu".into()).accepts(&kind, &hun));
+        assert!(WordPrefix("123".into()).accepts(&CellKind::Word("12348".into()), &[]));
+        assert!(!Word("123".into()).accepts(&CellKind::Word("12348".into()), &[]));
+    }
+}
