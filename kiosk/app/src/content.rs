@@ -183,7 +183,7 @@ pub fn show_article(adapter: &LibraryAdapter, content: &LoadedContent, id: &str)
         .iter()
         .map(|c| SourceItem {
             citation: c.article_label().into(),
-            law_title: content.statutes.law(&c.law).map(|l| l.title()).unwrap_or(&c.law).into(),
+            law_title: book_title(content.statutes.law(&c.law).map(|l| l.title()).unwrap_or(&c.law)).into(),
             text: content.statutes.article_text(c).unwrap_or_default().into(),
         })
         .collect();
@@ -204,6 +204,12 @@ pub fn show_article(adapter: &LibraryAdapter, content: &LoadedContent, id: &str)
     adapter.set_article_blocks(ModelRc::new(VecModel::from(blocks)));
     adapter.set_article_sources(ModelRc::new(VecModel::from(sources)));
     adapter.set_article_services(ModelRc::new(VecModel::from(services)));
+}
+
+/// A law's title as Chinese writes it in running text: 《…》, with any
+/// title inside it in 〈…〉.
+fn book_title(title: &str) -> String {
+    format!("《{}》", title.replace('《', "〈").replace('》', "〉"))
 }
 
 fn spans(parts: &[kiosk_library::Span]) -> ModelRc<Span> {
@@ -249,4 +255,18 @@ pub fn show_search(adapter: &SearchAdapter, content: Option<&LoadedContent>, que
     adapter.set_searched(searched);
     adapter.set_hits(ModelRc::new(VecModel::from(items)));
     adapter.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
+}
+
+/// Empties the article list and article models (session end).
+pub fn clear_views(app: &crate::App) {
+    use slint::ComponentHandle;
+    let adapter = app.global::<LibraryAdapter>();
+    adapter.set_category_name(SharedString::new());
+    adapter.set_articles(ModelRc::default());
+    adapter.set_article_title(SharedString::new());
+    adapter.set_article_category(SharedString::new());
+    adapter.set_article_updated(SharedString::new());
+    adapter.set_article_blocks(ModelRc::default());
+    adapter.set_article_sources(ModelRc::default());
+    adapter.set_article_services(ModelRc::default());
 }

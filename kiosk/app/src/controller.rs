@@ -195,6 +195,7 @@ impl Kiosk {
     pub fn tick(&mut self, now: Instant) {
         if self.session.tick(now) == Some(Effect::SessionEnded) {
             self.clear_search();
+            self.clear_views();
             log::info!("session ended after inactivity");
             self.render_all();
         }
@@ -211,6 +212,11 @@ impl Kiosk {
     pub fn content_changed(&mut self) {
         self.render_library_state();
         self.render_screen();
+    }
+
+    /// Empties every model that may hold what the last resident read.
+    fn clear_views(&self) {
+        self.with_app(crate::content::clear_views);
     }
 
     // ---- rendering: state -> Slint globals ----
@@ -314,10 +320,10 @@ impl Kiosk {
             };
             state.set_page(page);
         });
-        if screen == Screen::Search {
-            self.render_keyboard();
-            self.render_search();
-        }
+        // Always, not only on the search screen: leaving search must not
+        // leave the last query's results behind in the UI's memory.
+        self.render_keyboard();
+        self.render_search();
         self.render_theme();
     }
 

@@ -97,7 +97,7 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     shoot("09-elder-mode-home")?;
     k.open(Screen::Categories, t0);
     shoot("10-elder-mode-categories")?;
-    let idle = Duration::from_secs(config.session.idle_timeout_secs + 3);
+    let idle = Duration::from_secs(config.session.idle_timeout_secs);
     k.tick(t0 + idle);
     shoot("11-idle-countdown")?;
     k.tick(t0 + idle + Duration::from_secs(config.session.countdown_secs));

@@ -51,3 +51,21 @@ fn when_the_count_down_ends_everything_is_cleared_and_home_returns() {
     t.tap("搜一搜");
     assert_eq!(search.get_composing(), "");
 }
+
+#[test]
+fn the_article_last_read_is_wiped_from_the_screen_models() {
+    let t = common::terminal();
+    t.tap("法律知识");
+    t.tap("婚姻家庭");
+    let library = t.app.global::<kiosk::LibraryAdapter>();
+    let first = library.get_articles().row_data(0).unwrap();
+    t.tap(&first.title);
+    assert_eq!(library.get_article_title(), first.title);
+
+    t.kiosk.borrow_mut().tick(Instant::now() + IDLE + Duration::from_secs(11));
+
+    assert_eq!(t.page(), Page::Home);
+    assert_eq!(library.get_article_title(), "");
+    assert_eq!(library.get_article_blocks().row_count(), 0);
+    assert_eq!(library.get_articles().row_count(), 0);
+}

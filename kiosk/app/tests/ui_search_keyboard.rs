@@ -70,7 +70,7 @@ fn initials_find_articles_too() {
 fn a_search_with_no_hits_suggests_categories_instead_of_an_empty_screen() {
     let t = common::terminal();
     t.tap("搜一搜");
-    t.type_keys("qqqq");
+    t.type_keys("xqxqxq");
     t.tap("确定");
     let search = t.app.global::<SearchAdapter>();
     assert!(search.get_searched());

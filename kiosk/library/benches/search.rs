@@ -20,19 +20,50 @@ const QUERIES: &[(&str, &[&str])] = &[
     (
         "chinese",
         &[
-            "离婚", "欠钱", "工资", "离婚冷静期", "交通事故", "法律援助", "遗产", "物业费", "诈骗",
-            "调解", "借条", "工伤", "彩礼", "赔偿",
+            "离婚",
+            "欠钱",
+            "工资",
+            "离婚冷静期",
+            "交通事故",
+            "法律援助",
+            "遗产",
+            "物业费",
+            "诈骗",
+            "调解",
+            "借条",
+            "工伤",
+            "彩礼",
+            "赔偿",
         ],
     ),
     (
         "full pinyin",
         &[
-            "lihun", "hunyin", "qianqian", "gongzi", "jiaotongshigu", "falvyuanzhu", "yichan",
-            "wuyefei", "zhapian", "tiaojie", "taoxin",
+            "lihun",
+            "hunyin",
+            "qianqian",
+            "gongzi",
+            "jiaotongshigu",
+            "falvyuanzhu",
+            "yichan",
+            "wuyefei",
+            "zhapian",
+            "tiaojie",
+            "taoxin",
         ],
     ),
-    ("initials", &["hy", "lh", "qq", "tgz", "jtsg", "flyz", "wyf", "zp", "gs", "l"]),
-    ("mixed", &["huny", "hyin", "hunyinfa", "jiaotsg", "flvyz", "lihunl", "gongs", "tqgz"]),
+    (
+        "initials",
+        &[
+            "hy", "lh", "qq", "tgz", "jtsg", "flyz", "wyf", "zp", "gs", "l",
+        ],
+    ),
+    (
+        "mixed",
+        &[
+            "huny", "hyin", "hunyinfa", "jiaotsg", "flvyz", "lihunl", "gongs", "tqgz",
+        ],
+    ),
     ("no hit", &["量子力学", "火星移民", "kkkkkkkk", "qwxzv"]),
 ];
 
@@ -40,12 +71,16 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let statutes = Statutes::load(root.join("assets/laws")).expect("statutes");
     let real = Library::load(root.join("assets/content"), &statutes).expect("shipped library");
-    assert!(!real.articles().is_empty(), "the shipped library has no articles to build from");
+    assert!(
+        !real.articles().is_empty(),
+        "the shipped library has no articles to build from"
+    );
 
     // BENCH_KEEP_DIR=<dir> keeps the generated library and databases for
     // inspection; by default they go to a temporary folder.
     let tmp = tempfile::tempdir().expect("temp dir");
-    let work: PathBuf = std::env::var_os("BENCH_KEEP_DIR").map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);
+    let work: PathBuf =
+        std::env::var_os("BENCH_KEEP_DIR").map_or_else(|| tmp.path().to_path_buf(), PathBuf::from);
     let synthetic_dir = work.join("synthetic");
     let _ = std::fs::remove_dir_all(&synthetic_dir);
     let started = Instant::now();
@@ -59,7 +94,15 @@ fn main() {
 
     println!(
         "{:<10} {:>8} {:>10} {:>10} {:>12} {:>8} {:>9} {:>9} {:>9}",
-        "library", "articles", "import ms", "no-op ms", "kind", "queries", "p50 µs", "p99 µs", "max µs"
+        "library",
+        "articles",
+        "import ms",
+        "no-op ms",
+        "kind",
+        "queries",
+        "p50 µs",
+        "p99 µs",
+        "max µs"
     );
     for (name, library) in [("real", &real), ("synthetic", &synthetic)] {
         let db = work.join(format!("{name}.db"));
@@ -102,8 +145,23 @@ fn bench(name: &str, library: &Library, db: &Path) {
         first = false;
     }
     print_row(name, library, import, noop, "all", &mut all, false);
+    let mut suggest = Vec::new();
+    for _ in 0..ROUNDS {
+        for q in QUERIES
+            .iter()
+            .find(|(k, _)| *k == "no hit")
+            .map_or(&[][..], |(_, q)| q)
+        {
+            let t = Instant::now();
+            std::hint::black_box(kiosk_library::suggest_categories(library, q));
+            suggest.push(t.elapsed());
+        }
+    }
+    print_row(name, library, import, noop, "suggest", &mut suggest, false);
     let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+        + std::fs::metadata(db.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
     println!("{:<10} database size {:.1} MB\n", "", size as f64 / 1e6);
 }
 
@@ -214,7 +272,10 @@ fn write_synthetic(real: &Library, dir: &Path, count: usize) {
             sources.insert("民法典第1条".to_string());
         }
         let quote = |items: &mut dyn Iterator<Item = &str>| {
-            items.map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+            items
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let text = format!(
             "+++\nid = \"{prefix}-synthetic-{i:05}\"\ntitle = {title:?}\ncategory = \"{category}\"\n\

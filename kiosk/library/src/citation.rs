@@ -35,13 +35,15 @@ impl Citation {
         let malformed = || CitationError::Malformed(text.to_string());
         let s = text.trim();
         let (law, rest) = s.split_once('第').ok_or_else(malformed)?;
-        if law.is_empty() || law.chars().any(|c| c.is_whitespace() || c.is_ascii_punctuation())
+        if law.is_empty()
+            || law
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_ascii_punctuation())
         {
             return Err(malformed());
         }
         let (number, tail) = rest.split_once('条').ok_or_else(malformed)?;
-        if number.is_empty() || number.len() > 6 || !number.bytes().all(|b| b.is_ascii_digit())
-        {
+        if number.is_empty() || number.len() > 6 || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(malformed());
         }
         let article: u32 = number.parse().map_err(|_| malformed())?;
@@ -52,7 +54,9 @@ impl Citation {
             0
         } else {
             let sub = tail.strip_prefix('之').ok_or_else(malformed)?;
-            parse_chinese(sub).filter(|&n| n < 100).ok_or_else(malformed)?
+            parse_chinese(sub)
+                .filter(|&n| n < 100)
+                .ok_or_else(malformed)?
         };
         Ok(Citation {
             law: law.to_string(),

@@ -119,7 +119,9 @@ pub enum Problem {
         citation: String,
     },
     /// Markdown the kiosk does not render.
-    #[error("line {line}: {what} is not supported; use `## ` headings, paragraphs, `- ` bullets and `1. ` steps only")]
+    #[error(
+        "line {line}: {what} is not supported; use `## ` headings, paragraphs, `- ` bullets and `1. ` steps only"
+    )]
     UnsupportedMarkup {
         /// Line in the file.
         line: usize,
@@ -133,7 +135,9 @@ pub enum Problem {
     #[error("category `{0}` is not in categories.toml")]
     UnknownCategory(String),
     /// The file is not in its category's folder.
-    #[error("the file is in folder `{folder}` but its category is `{category}`; move it to `{category}/`")]
+    #[error(
+        "the file is in folder `{folder}` but its category is `{category}`; move it to `{category}/`"
+    )]
     WrongFolder {
         /// The category in the front matter.
         category: String,

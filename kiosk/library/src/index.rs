@@ -1,17 +1,10 @@
 //! Importing the library into SQLite: the article rows and the inverted
 //! index that [`crate::SearchIndex::search`] reads.
 //!
-//! The index is built in memory (a few megabytes even for ten thousand
-//! articles) and written in one transaction, replacing the previous import
-//! whole, so a reader sees either the old library or the new one. Terms:
-//!
-//! - every Han character, in titles, keywords and body (Chinese search);
-//! - for title and keyword characters only, each reading as a full syllable
-//!   (`f:hun`) and as initials (`i:h`, and `i:zh` for zh/ch/sh): pinyin
-//!   search. Bodies get no pinyin terms: letters like `h` would then match
-//!   nearly every article, drowning the titles people are looking for, and
-//!   the lists would dominate query time;
-//! - every Latin/digit word (`w:12348`).
+//! The index is built in memory and written in one transaction, replacing
+//! the previous import whole, so a reader sees either the old library or
+//! the new one. Which terms a cell is filed under is [`crate::terms`]'
+//! business; how positions are packed and encoded, [`crate::postings`]'.
 
 use std::collections::HashMap;
 
@@ -19,15 +12,16 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::article::Article;
 use crate::library::Library;
-use crate::postings::{BODY, MAX_KEYWORDS, MAX_POS, TITLE, encode, pack};
-use crate::query::{full_term, initial_term, word_term};
-use crate::readings::{initials, readings};
+use crate::postings::{
+    MAX_BODY_POS, MAX_HEAD_POS, MAX_KEYWORDS, TITLE, encode, pack_body, pack_head,
+};
 use crate::search::SearchError;
-use crate::text::{CellKind, cells};
+use crate::terms::{HeadTerms, body_term};
+use crate::text::{Cell, cells};
 
 /// Bump when indexing changes (terms, packing, text extraction), so that
 /// terminals rebuild the index even though the content did not change.
-const INDEX_FORMAT: u32 = 1;
+const INDEX_FORMAT: u32 = 3;
 
 const HASH_KEY: &str = "content_hash";
 
@@ -109,6 +103,12 @@ impl SearchIndex {
             params![HASH_KEY, stamp],
         )?;
         tx.commit()?;
+        // The import went through the write-ahead log; fold it into the
+        // database and shrink the log file now rather than leave a second
+        // copy of the index on disk. Best effort: a busy reader only delays it.
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            log::debug!("search index: checkpoint after import skipped: {e}");
+        }
         log::info!(
             "search index: imported {} articles, {} terms",
             library.articles().len(),
@@ -155,79 +155,52 @@ pub(crate) fn body_text(article: &Article) -> String {
 
 /// Every term's sorted position list.
 fn build_terms(articles: &[Article]) -> Vec<(String, Vec<u64>)> {
-    let mut han: HashMap<char, Vec<u64>> = HashMap::new();
-    let mut other: HashMap<String, Vec<u64>> = HashMap::new();
-    let mut pinyin_terms: HashMap<char, Vec<String>> = HashMap::new();
+    let mut lists: HashMap<String, Vec<u64>> = HashMap::new();
+    let mut head = HeadTerms::default();
+    let mut file = |term: &str, p: u64| match lists.get_mut(term) {
+        // A term filed twice for one cell (two readings sharing an
+        // initial) is kept once.
+        Some(list) => {
+            if list.last() != Some(&p) {
+                list.push(p);
+            }
+        }
+        None => {
+            lists.insert(term.to_string(), vec![p]);
+        }
+    };
     for (doc, article) in articles.iter().enumerate() {
         let Ok(doc) = u32::try_from(doc) else {
             log::warn!("search index: more than 2^32 articles; the rest are not indexed");
             break;
         };
         let keywords = keywords_text(article);
-        let body = body_text(article);
-        let fields = std::iter::once((TITLE, article.title()))
-            .chain(keywords.split('\n').enumerate().map(|(i, k)| (i as u8 + 1, k)))
-            .chain(std::iter::once((BODY, body.as_str())));
-        for (slot, text) in fields {
-            // Positions only grow, and documents and slots are visited in
-            // order, so every list stays sorted without a sort.
-            for cell in cells(text) {
-                if cell.pos > MAX_POS {
-                    break;
-                }
-                let p = pack(doc, slot, cell.pos);
-                match cell.kind {
-                    CellKind::Han(c) => {
-                        push(han.entry(c).or_default(), p);
-                        if slot == BODY {
-                            continue;
-                        }
-                        let terms = pinyin_terms.entry(c).or_insert_with(|| pinyin_terms_for(c));
-                        for term in terms.iter() {
-                            match other.get_mut(term) {
-                                Some(list) => push(list, p),
-                                None => {
-                                    other.insert(term.clone(), vec![p]);
-                                }
-                            }
-                        }
-                    }
-                    CellKind::Word(w) => push(other.entry(word_term(&w)).or_default(), p),
-                }
+        let heads = std::iter::once((TITLE, article.title())).chain(
+            keywords
+                .split('\n')
+                .enumerate()
+                .map(|(i, k)| (i as u8 + 1, k)),
+        );
+        for (slot, text) in heads {
+            let cells: Vec<Cell> = cells(text).take_while(|c| c.pos <= MAX_HEAD_POS).collect();
+            for (i, cell) in cells.iter().enumerate() {
+                let p = pack_head(doc, slot, cell.pos);
+                head.for_cell(cell, cells.get(i + 1), |term| file(term, p));
             }
         }
+        for cell in cells(&body_text(article)).take_while(|c| c.pos <= MAX_BODY_POS) {
+            file(&body_term(&cell), pack_body(doc, cell.pos));
+        }
     }
-    let mut out: Vec<(String, Vec<u64>)> = han
-        .into_iter()
-        .map(|(c, list)| (c.to_string(), list))
-        .chain(other)
-        .collect();
+    let mut out: Vec<(String, Vec<u64>)> = lists.into_iter().collect();
+    for (_, list) in &mut out {
+        // Body lists are already in order (articles, then cells, were
+        // visited in order); head lists are ordered by rank, not by visit.
+        if !list.is_sorted() {
+            list.sort_unstable();
+            list.dedup();
+        }
+    }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
-}
-
-/// Appends unless the position is already last (two readings of one
-/// character share an initial).
-fn push(list: &mut Vec<u64>, p: u64) {
-    if list.last() != Some(&p) {
-        list.push(p);
-    }
-}
-
-/// The distinct pinyin terms of a character.
-fn pinyin_terms_for(c: char) -> Vec<String> {
-    let mut terms = Vec::new();
-    for reading in readings(c) {
-        for initial in initials(&reading) {
-            let t = initial_term(initial);
-            if !terms.contains(&t) {
-                terms.push(t);
-            }
-        }
-        let t = full_term(&reading);
-        if !terms.contains(&t) {
-            terms.push(t);
-        }
-    }
-    terms
 }

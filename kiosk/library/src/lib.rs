@@ -12,6 +12,25 @@
 //! - [`suggest_categories`]: what to offer when a search finds nothing.
 //!
 //! Content is Chinese; code, errors and logs are English.
+//!
+//! A terminal's start-up, in short:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use kiosk_library::{Library, SearchIndex, Statutes, suggest_categories};
+//!
+//! let statutes = Statutes::load("assets/laws")?;
+//! let library = Library::load("assets/content", &statutes)?; // all or nothing
+//! let mut conn = kiosk_storage::open("/var/lib/kiosk/kiosk.db")?;
+//! SearchIndex::sync(&mut conn, &library)?; // a no-op unless content changed
+//!
+//! let hits = SearchIndex::search(&conn, "lihun", 20)?;
+//! if hits.is_empty() {
+//!     let offer = suggest_categories(&library, "lihun");
+//!     # let _ = offer;
+//! }
+//! # Ok(()) }
+//! ```
 
 mod article;
 mod citation;
@@ -27,6 +46,7 @@ mod readings;
 mod search;
 mod statutes;
 mod suggest;
+mod terms;
 mod text;
 
 pub use article::{Article, ArticleDraft, Block, Date, Service};

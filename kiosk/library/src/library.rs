@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
@@ -20,6 +21,7 @@ use crate::article::Article;
 use crate::error::{ContentError, ContentProblem, Problem};
 use crate::parse::parse_article;
 use crate::statutes::{Statutes, Unresolved};
+use crate::suggest::Vocabulary;
 
 /// One category tile.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -49,6 +51,8 @@ pub struct Library {
     ranges: Vec<Range<usize>>,
     by_id: HashMap<String, usize>,
     hash: u64,
+    /// What category suggestions score against, gathered on first use.
+    vocabulary: OnceLock<Vocabulary>,
 }
 
 /// Collects problems across files.
@@ -66,7 +70,10 @@ impl Problems {
 impl Library {
     /// Loads `content_dir/categories.toml` and every `<slug>/*.md`, checking
     /// each article and every citation against `statutes`.
-    pub fn load(content_dir: impl AsRef<Path>, statutes: &Statutes) -> Result<Library, ContentError> {
+    pub fn load(
+        content_dir: impl AsRef<Path>,
+        statutes: &Statutes,
+    ) -> Result<Library, ContentError> {
         let dir = content_dir.as_ref();
         let mut problems = Problems(Vec::new());
         let mut hasher = Fnv::new();
@@ -82,7 +89,8 @@ impl Library {
             .map(|(i, c)| (c.slug.as_str(), i))
             .collect();
         for (folder, files) in &folders {
-            if !folder.is_empty() && !slug_index.contains_key(folder.as_str()) && !files.is_empty() {
+            if !folder.is_empty() && !slug_index.contains_key(folder.as_str()) && !files.is_empty()
+            {
                 problems.add(&dir.join(folder), Problem::UnknownFolder(folder.clone()));
             }
         }
@@ -90,7 +98,13 @@ impl Library {
         // their files' own problems too).
         let mut ordered: Vec<&(String, Vec<PathBuf>)> = folders.iter().collect();
         ordered.sort_by_key(|(folder, _)| {
-            (slug_index.get(folder.as_str()).copied().unwrap_or(usize::MAX), folder.clone())
+            (
+                slug_index
+                    .get(folder.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX),
+                folder.clone(),
+            )
         });
 
         let mut articles: Vec<Article> = Vec::new();
@@ -179,7 +193,9 @@ impl Library {
         }
 
         if !problems.0.is_empty() {
-            return Err(ContentError { problems: problems.0 });
+            return Err(ContentError {
+                problems: problems.0,
+            });
         }
         // Files were visited in category order, so each category's articles
         // are contiguous.
@@ -205,6 +221,7 @@ impl Library {
             ranges,
             by_id,
             hash: hasher.finish(),
+            vocabulary: OnceLock::new(),
         })
     }
 
@@ -242,6 +259,10 @@ impl Library {
     pub fn content_hash(&self) -> u64 {
         self.hash
     }
+
+    pub(crate) fn vocabulary(&self) -> &Vocabulary {
+        self.vocabulary.get_or_init(|| Vocabulary::of(self))
+    }
 }
 
 fn read_categories(path: &Path, problems: &mut Problems, hasher: &mut Fnv) -> Vec<Category> {
@@ -266,21 +287,32 @@ fn read_categories(path: &Path, problems: &mut Problems, hasher: &mut Fnv) -> Ve
     for c in &file.category {
         let well_formed = !c.slug.is_empty()
             && c.slug.split('-').all(|w| {
-                !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             });
         if !well_formed {
             problems.add(
                 path,
-                Problem::Categories(format!("slug `{}` must be lowercase words joined by `-`", c.slug)),
+                Problem::Categories(format!(
+                    "slug `{}` must be lowercase words joined by `-`",
+                    c.slug
+                )),
             );
             ok = false;
         }
         if !seen.insert(c.slug.clone()) {
-            problems.add(path, Problem::Categories(format!("slug `{}` is listed twice", c.slug)));
+            problems.add(
+                path,
+                Problem::Categories(format!("slug `{}` is listed twice", c.slug)),
+            );
             ok = false;
         }
         if c.name.trim().is_empty() {
-            problems.add(path, Problem::Categories(format!("category `{}` has an empty name", c.slug)));
+            problems.add(
+                path,
+                Problem::Categories(format!("category `{}` has an empty name", c.slug)),
+            );
             ok = false;
         }
     }
@@ -323,7 +355,9 @@ fn list_article_files(dir: &Path, problems: &mut Problems) -> Vec<(String, Vec<P
 }
 
 fn is_article_file(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "md") && !file_name(path).starts_with('.') && !path.is_dir()
+    path.extension().is_some_and(|e| e == "md")
+        && !file_name(path).starts_with('.')
+        && !path.is_dir()
 }
 
 fn file_name(path: &Path) -> String {

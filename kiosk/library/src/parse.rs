@@ -59,10 +59,10 @@ fn parse(text: &str, problems: &mut Vec<Problem>) -> Option<ArticleDraft> {
     let table: toml::Table = match toml::from_str(front) {
         Ok(table) => table,
         Err(e) => {
-            let line = e
-                .span()
-                .map_or(0, |span| front[..span.start.min(front.len())].matches('\n').count())
-                + 2;
+            let line = e.span().map_or(0, |span| {
+                let before = &front.as_bytes()[..span.start.min(front.len())];
+                before.iter().filter(|&&b| b == b'\n').count()
+            }) + 2;
             problems.push(Problem::Toml {
                 line,
                 message: e.message().trim().to_string(),
@@ -96,7 +96,9 @@ fn parse(text: &str, problems: &mut Vec<Problem>) -> Option<ArticleDraft> {
         if chars > MAX_TITLE_CHARS {
             problems.push(Problem::BadValue {
                 field: "title",
-                reason: format!("has {chars} characters; at most {MAX_TITLE_CHARS} fit on the screen"),
+                reason: format!(
+                    "has {chars} characters; at most {MAX_TITLE_CHARS} fit on the screen"
+                ),
             });
         }
     }
@@ -176,18 +178,12 @@ fn split_front_matter(text: &str) -> Result<(&str, &str, usize), Problem> {
     }
     let front_start = (first_end + 1).min(text.len());
     let mut offset = front_start;
-    let mut line_no = 2;
-    for line in text[front_start..].split_inclusive('\n') {
+    for (line_no, line) in (2..).zip(text[front_start..].split_inclusive('\n')) {
         if line.trim_end() == "+++" {
             let body_start = offset + line.len();
-            return Ok((
-                &text[front_start..offset],
-                &text[body_start..],
-                line_no + 1,
-            ));
+            return Ok((&text[front_start..offset], &text[body_start..], line_no + 1));
         }
         offset += line.len();
-        line_no += 1;
     }
     Err(Problem::UnterminatedFrontMatter)
 }
@@ -277,9 +273,11 @@ impl Fields<'_, '_> {
 /// Checks the id's shape and that its first word is the category's.
 fn check_id(id: &str, category: Option<&str>, problems: &mut Vec<Problem>) {
     let well_formed = !id.is_empty()
-        && id
-            .split('-')
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
     if !well_formed {
         problems.push(Problem::BadValue {
             field: "id",
@@ -389,8 +387,14 @@ fn parse_body(
 /// Joins a soft-wrapped line: Chinese runs on without a space; a space is
 /// kept only between two Latin letters or digits.
 fn join_soft_wrap(text: &mut String, next: &str) {
-    let ends_alnum = text.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
-    let starts_alnum = next.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ends_alnum = text
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let starts_alnum = next
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
     if ends_alnum && starts_alnum {
         text.push(' ');
     }
@@ -448,9 +452,10 @@ fn unsupported(line: &str) -> Option<&'static str> {
         return Some("inline code");
     }
     let bytes = trimmed.as_bytes();
-    if bytes.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!')
-    }) {
+    if bytes
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+    {
         return Some("HTML");
     }
     None
@@ -583,7 +588,13 @@ updated = 2026-11-27
         let found = problems(&text);
         assert!(found.contains(&Problem::MissingField("title")), "{found:?}");
         assert!(found.contains(&Problem::UnknownService("police".into())));
-        assert!(found.iter().any(|p| matches!(p, Problem::WrongType { field: "updated", .. })));
+        assert!(found.iter().any(|p| matches!(
+            p,
+            Problem::WrongType {
+                field: "updated",
+                ..
+            }
+        )));
     }
 
     #[test]
@@ -622,7 +633,10 @@ updated = 2026-11-27
 
     #[test]
     fn malformed_inline_citations_are_reported() {
-        let text = GOOD.replace("- 婚姻登记机关。", "- 婚姻登记机关（民法典第一千零七十六条）（民法典第1076条第二款）。");
+        let text = GOOD.replace(
+            "- 婚姻登记机关。",
+            "- 婚姻登记机关（民法典第一千零七十六条）（民法典第1076条第二款）。",
+        );
         let found = problems(&text);
         assert_eq!(
             found
@@ -636,7 +650,10 @@ updated = 2026-11-27
 
     #[test]
     fn brackets_without_article_numbers_are_plain_text() {
-        let text = GOOD.replace("- 婚姻登记机关。", "- 婚姻登记机关（一般在县、旗、区民政局）（以下简称第三人）。");
+        let text = GOOD.replace(
+            "- 婚姻登记机关。",
+            "- 婚姻登记机关（一般在县、旗、区民政局）（以下简称第三人）。",
+        );
         assert!(parse_article(Path::new("x.md"), &text).is_ok());
     }
 
@@ -670,29 +687,52 @@ updated = 2026-11-27
     #[test]
     fn id_must_be_kebab_case_and_start_with_the_category_word() {
         let text = GOOD.replace("marriage-divorce-registration", "Divorce_Registration");
-        assert!(matches!(problems(&text).as_slice(), [Problem::BadValue { field: "id", .. }]));
+        assert!(matches!(
+            problems(&text).as_slice(),
+            [Problem::BadValue { field: "id", .. }]
+        ));
         let text = GOOD.replace("marriage-divorce-registration", "divorce-registration");
-        assert!(matches!(problems(&text).as_slice(), [Problem::BadValue { field: "id", .. }]));
+        assert!(matches!(
+            problems(&text).as_slice(),
+            [Problem::BadValue { field: "id", .. }]
+        ));
     }
 
     #[test]
     fn title_length_and_keyword_count_are_bounded() {
-        let text = GOOD.replace("协议离婚要走哪些步骤", "协议离婚要走哪些步骤协议离婚要走哪些步骤协");
-        assert!(matches!(problems(&text).as_slice(), [Problem::BadValue { field: "title", .. }]));
+        let text = GOOD.replace(
+            "协议离婚要走哪些步骤",
+            "协议离婚要走哪些步骤协议离婚要走哪些步骤协",
+        );
+        assert!(matches!(
+            problems(&text).as_slice(),
+            [Problem::BadValue { field: "title", .. }]
+        ));
         let text = GOOD.replace("[\"离婚\", \"协议离婚\", \"离婚登记\"]", "[\"离婚\"]");
-        assert!(matches!(problems(&text).as_slice(), [Problem::BadValue { field: "keywords", .. }]));
+        assert!(matches!(
+            problems(&text).as_slice(),
+            [Problem::BadValue {
+                field: "keywords",
+                ..
+            }]
+        ));
     }
 
     #[test]
     fn unknown_fields_are_reported() {
         let text = GOOD.replace("summary =", "summery = \"x\"\nsummary =");
-        assert_eq!(problems(&text), vec![Problem::UnknownField("summery".into())]);
+        assert_eq!(
+            problems(&text),
+            vec![Problem::UnknownField("summery".into())]
+        );
     }
 
     #[test]
     fn arbitrary_bytes_never_panic() {
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let alphabet: Vec<char> = "+=\"[]\n#-1. （）；第条民法典之一abc*`<>|".chars().collect();
+        let alphabet: Vec<char> = "+=\"[]\n#-1. （）；第条民法典之一abc*`<>|"
+            .chars()
+            .collect();
         for _ in 0..2000 {
             let len = (seed % 200) as usize;
             let text: String = (0..len)

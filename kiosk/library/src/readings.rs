@@ -123,7 +123,9 @@ pub(crate) fn segmentations(letters: &str, open_end: bool, cap: usize) -> Vec<Ve
     let mut out = Vec::new();
     let mut stack: Vec<(usize, usize)> = Vec::new();
     if can[0] {
-        walk(letters, 0, open_end, &can, &piece_ok, &mut stack, &mut out, cap);
+        walk(
+            letters, 0, open_end, &can, &piece_ok, &mut stack, &mut out, cap,
+        );
     }
     out
 }
@@ -144,7 +146,12 @@ fn walk(
         return;
     }
     if i == n {
-        out.push(stack.iter().map(|&(a, b)| classify(&letters[a..b], b == n && open_end)).collect());
+        out.push(
+            stack
+                .iter()
+                .map(|&(a, b)| classify(&letters[a..b], b == n && open_end))
+                .collect(),
+        );
         return;
     }
     for j in (i + 1..=(i + MAX_SYLLABLE).min(n)).rev() {
@@ -183,7 +190,10 @@ mod tests {
     #[test]
     fn polyphonic_characters_have_every_reading() {
         let r = readings('长');
-        assert!(r.contains(&"chang".to_string()) && r.contains(&"zhang".to_string()), "{r:?}");
+        assert!(
+            r.contains(&"chang".to_string()) && r.contains(&"zhang".to_string()),
+            "{r:?}"
+        );
         assert_eq!(readings('婚'), vec!["hun"]);
         assert!(readings('a').is_empty());
     }
@@ -191,7 +201,10 @@ mod tests {
     #[test]
     fn u_umlaut_can_be_typed_as_v_or_u() {
         let r = readings('女');
-        assert!(r.contains(&"nv".to_string()) && r.contains(&"nu".to_string()), "{r:?}");
+        assert!(
+            r.contains(&"nv".to_string()) && r.contains(&"nu".to_string()),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -211,9 +224,11 @@ mod tests {
         assert!(segmentations("hy", true, 32).contains(&vec![init("h"), init("y")]));
         assert!(segmentations("hyin", true, 32).contains(&vec![init("h"), pre("yin")]));
         assert!(segmentations("huny", true, 32).contains(&vec![full("hun"), init("y")]));
-        assert!(
-            segmentations("hunyinfa", true, 32).contains(&vec![full("hun"), full("yin"), pre("fa")])
-        );
+        assert!(segmentations("hunyinfa", true, 32).contains(&vec![
+            full("hun"),
+            full("yin"),
+            pre("fa")
+        ]));
     }
 
     #[test]

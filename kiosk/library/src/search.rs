@@ -1,25 +1,33 @@
-//! Answering a query from the index: find every match, rank, and mark up
-//! the best few.
+//! Answering a query from the index: find matching articles, rank them,
+//! and mark up the best few.
 //!
-//! Each alternative of the query (see [`crate::query`]) is a phrase of
-//! constraints; its matches are the positions where consecutive cells meet
-//! each constraint in turn, found by intersecting posting lists shifted by
-//! the cell offset (starting from the shortest list, galloping through the
-//! others). Hits rank by where they matched, title over keyword over body;
-//! within a field, a match nearer the start first (`hy` should list
-//! 婚姻登记… before 协议离婚要…, where 婚要 only happens to fit); then by
-//! library order, which is stable and is the order editors chose.
+//! Each alternative of the query (see [`crate::query`]) becomes a plan of
+//! posting lists (see [`crate::terms`]) whose intersection, each list
+//! shifted by its cell offset, gives the match starts. The intersection is a
+//! leapfrog join over lists decoded as it goes, so it can stop early.
+//!
+//! Ranking: title over keyword over body. Within the title and keyword
+//! tiers, a match nearer the start of the field first (`hy` lists
+//! 婚姻登记… before 协议离婚要…, where 婚要 only happens to fit), then
+//! library order. Titles and keywords are short, so every match there is
+//! found; bodies are read only when fewer than `limit` articles matched in
+//! titles and keywords, in library order, stopping as soon as enough
+//! articles are found. Library order is stable and is the order editors
+//! chose.
 
-use std::collections::HashMap;
-use std::ops::Range;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use rusqlite::Connection;
 
-use crate::highlight::{Span, cell_ranges, plain_prefix, snippet, spans};
+use crate::highlight::{SNIPPET_BYTES, Span, find_matches, plain_prefix, snippet, spans};
 use crate::index::SearchIndex;
-use crate::postings::{BODY, MAX_POS, TITLE, decode_into, doc_of, pos_of, slot_of};
-use crate::query::{Constraint, plan};
+use crate::postings::{
+    BODY_STEP, Corrupt, Cursor, HEAD_STEP, MAX_BODY_POS, MAX_HEAD_POS, TITLE, Union, unpack_body,
+    unpack_head,
+};
+use crate::query::{CellMatch, alternatives};
+use crate::terms::{Area, Lookup, Plan, body_plan, head_plan};
 
 /// Why a search failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +61,8 @@ pub struct Hit {
     /// The title, with matched characters highlighted.
     pub title: Vec<Span>,
     /// About 40 characters of the body around the first match in it,
-    /// highlighted; when only the title or a keyword matched (pinyin is not
-    /// searched in bodies), the start of the summary instead.
+    /// highlighted; when the body has no match (pinyin is not searched in
+    /// bodies), the start of the summary instead.
     pub snippet: Vec<Span>,
     /// The best field that matched.
     pub field: MatchField,
@@ -64,89 +72,45 @@ impl SearchIndex {
     /// The best `limit` articles for `query`, best first. A blank query (or
     /// one of punctuation only) has no hits and is not an error.
     pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
-        if limit == 0 {
+        let alts = alternatives(query);
+        if limit == 0 || alts.is_empty() {
             return Ok(Vec::new());
         }
-        let alternatives = plan(query);
-        if alternatives.is_empty() {
-            return Ok(Vec::new());
-        }
+        // One read transaction for the whole search: every list and row
+        // comes from the same snapshot even if a sync commits meanwhile,
+        // and SQLite takes its read lock once instead of per statement.
+        // (Inside a caller's transaction, that one already does both.)
+        let _snapshot = if conn.is_autocommit() {
+            Some(conn.unchecked_transaction()?)
+        } else {
+            None
+        };
         let mut lists = Lists::new(conn);
-        // (start position, length in cells)
-        let mut found: Vec<(u64, u32)> = Vec::new();
-        for alt in &alternatives {
-            let len = alt.len() as u32;
-            for start in phrase_starts(alt, &mut lists)? {
-                found.push((start, len));
-            }
+        let mut ranked = rank_heads(&alts, &mut lists, limit)?;
+        if ranked.len() < limit {
+            let taken: HashSet<u32> = ranked.iter().map(|r| r.2).collect();
+            let bodies = first_bodies(&alts, &mut lists, &taken, limit - ranked.len())?;
+            ranked.extend(bodies.into_iter().map(|doc| (MatchField::Body, 0, doc)));
         }
-        if found.is_empty() {
-            return Ok(Vec::new());
-        }
-        found.sort_unstable();
-        found.dedup();
-
-        // Per article: the best field, and how early in that field the
-        // earliest match starts. A title that starts with the query is a
-        // better answer than one where it happens to span two words.
-        let mut docs: Vec<(MatchField, u32, u32, Range<usize>)> = Vec::new();
-        let mut i = 0;
-        while i < found.len() {
-            let doc = doc_of(found[i].0);
-            let mut j = i;
-            let mut best = (MatchField::Body, u32::MAX);
-            while j < found.len() && doc_of(found[j].0) == doc {
-                let p = found[j].0;
-                best = best.min((field_of(slot_of(p)), pos_of(p)));
-                j += 1;
-            }
-            docs.push((best.0, best.1, doc, i..j));
-            i = j;
-        }
-        docs.sort_unstable_by_key(|(field, pos, doc, _)| (*field, *pos, *doc));
-        docs.truncate(limit);
-
         let mut fetch = conn.prepare_cached(
             "SELECT id, category, title, body, summary FROM content_article WHERE doc = ?1",
         )?;
-        let mut hits = Vec::with_capacity(docs.len());
-        for (field, _, doc, range) in docs {
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (field, _, doc) in ranked {
             let (id, category, title, body, summary): (String, String, String, String, String) =
                 fetch.query_row([i64::from(doc)], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?;
-            let in_slot = |slot: u8| -> Vec<(u32, u32)> {
-                found[range.clone()]
-                    .iter()
-                    .filter(|(p, _)| slot_of(*p) == slot)
-                    .map(|&(p, len)| (pos_of(p), len))
-                    .collect()
-            };
-            let title_ranges = cell_ranges(&title, &in_slot(TITLE));
-            let body_matches = in_slot(BODY);
-            let snippet = match body_matches.iter().map(|m| m.0).min() {
-                Some(first_pos) => {
-                    let ranges = cell_ranges(&body, &body_matches);
-                    let first = cell_ranges(
-                        &body,
-                        &body_matches
-                            .iter()
-                            .copied()
-                            .filter(|m| m.0 == first_pos)
-                            .collect::<Vec<_>>(),
-                    );
-                    match first.first() {
-                        Some(first) => snippet(&body, first.clone(), &ranges),
-                        None => plain_prefix(&summary),
-                    }
-                }
-                None => plain_prefix(&summary),
-            };
+            let (title_ranges, _) = find_matches(&title, &alts, true, None);
+            let (body_ranges, first) = find_matches(&body, &alts, false, Some(SNIPPET_BYTES));
             hits.push(Hit {
                 id,
                 category,
                 title: spans(&title, 0..title.len(), &title_ranges),
-                snippet,
+                snippet: match first {
+                    Some(first) => snippet(&body, first, &body_ranges),
+                    None => plain_prefix(&summary),
+                },
                 field,
             });
         }
@@ -154,73 +118,176 @@ impl SearchIndex {
     }
 }
 
+/// The best `limit` articles by title and keyword matches, as (field, cell
+/// position, article), best first.
+///
+/// Head lists are in rank order, so an alternative meets each article
+/// first at its best match, and its first `limit` articles include every
+/// article that alternative contributes to the final top `limit`: reading
+/// can stop there.
+fn rank_heads(
+    alts: &[Vec<CellMatch>],
+    lists: &mut Lists<'_>,
+    limit: usize,
+) -> Result<Vec<(MatchField, u32, u32)>, SearchError> {
+    let mut ranked: Vec<(MatchField, u32, u32)> = Vec::new();
+    for alt in alts {
+        let mut seen: HashSet<u32> = HashSet::new();
+        join(&head_plan(alt), lists, |start| {
+            let (doc, slot, pos) = unpack_head(start);
+            if seen.insert(doc) {
+                ranked.push((field_of(slot), pos, doc));
+            }
+            seen.len() < limit
+        })?;
+    }
+    ranked.sort_unstable();
+    // Keep each article once, at its best match over all alternatives.
+    let mut seen: HashSet<u32> = HashSet::new();
+    ranked.retain(|r| seen.insert(r.2));
+    ranked.truncate(limit);
+    Ok(ranked)
+}
+
+/// The first `need` articles in library order, not in `taken`, whose body
+/// matches; each alternative's list reading stops once it has that many.
+fn first_bodies(
+    alts: &[Vec<CellMatch>],
+    lists: &mut Lists<'_>,
+    taken: &HashSet<u32>,
+    need: usize,
+) -> Result<Vec<u32>, SearchError> {
+    let mut docs: Vec<u32> = Vec::new();
+    for alt in alts {
+        let Some(plan) = body_plan(alt) else { continue };
+        let mut found: Vec<u32> = Vec::new();
+        join(&plan, lists, |start| {
+            let (doc, _) = unpack_body(start);
+            if !taken.contains(&doc) && found.last() != Some(&doc) {
+                found.push(doc);
+            }
+            found.len() < need
+        })?;
+        docs.extend(found);
+    }
+    docs.sort_unstable();
+    docs.dedup();
+    docs.truncate(need);
+    Ok(docs)
+}
+
 fn field_of(slot: u8) -> MatchField {
-    match slot {
-        TITLE => MatchField::Title,
-        BODY => MatchField::Body,
-        _ => MatchField::Keyword,
+    if slot == TITLE {
+        MatchField::Title
+    } else {
+        MatchField::Keyword
     }
 }
 
-/// Every position where the phrase `alt` starts.
-fn phrase_starts(alt: &[Constraint], lists: &mut Lists<'_>) -> Result<Vec<u64>, SearchError> {
-    let mut parts = Vec::with_capacity(alt.len());
-    for c in alt {
-        let list = lists.get(c)?;
-        if list.is_empty() {
-            return Ok(Vec::new());
+/// One list being read: a single term or the union of a prefix's terms.
+enum Source<'a> {
+    One(Cursor<'a>),
+    Many(Union<'a>),
+}
+
+impl Source<'_> {
+    fn seek(&mut self, target: u64) -> Result<Option<u64>, Corrupt> {
+        match self {
+            Source::One(c) => c.seek(target),
+            Source::Many(u) => u.seek(target),
         }
-        parts.push(list);
     }
-    let len = alt.len() as u64;
-    let (pivot, shortest) = parts
+}
+
+/// Calls `emit` with every start of a match of `plan`, in increasing order,
+/// until it returns `false`.
+///
+/// Leapfrog: a candidate start is proposed; each list in turn seeks to the
+/// candidate plus its offset; a list that lands beyond proposes a later
+/// candidate. When every list agrees, the candidate is a match.
+fn join(
+    plan: &Plan,
+    lists: &mut Lists<'_>,
+    mut emit: impl FnMut(u64) -> bool,
+) -> Result<(), SearchError> {
+    let (step, max_pos) = match plan.area {
+        Area::Head => (HEAD_STEP, MAX_HEAD_POS),
+        Area::Body => (BODY_STEP, MAX_BODY_POS),
+    };
+    let mut fetched = Vec::with_capacity(plan.parts.len());
+    for (offset, lookup) in &plan.parts {
+        let blobs = lists.get(lookup)?;
+        if blobs.is_empty() {
+            return Ok(());
+        }
+        fetched.push((u64::from(*offset) * step, lookup, blobs));
+    }
+    if fetched.is_empty() {
+        return Ok(());
+    }
+    let mut sources: Vec<(u64, &Lookup, Source<'_>)> = fetched
         .iter()
-        .enumerate()
-        .min_by_key(|(_, l)| l.len())
-        .map(|(i, l)| (i as u64, Rc::clone(l)))
-        .unwrap_or_default();
-    // Starts implied by the shortest list; the whole phrase must fit in its
-    // field (no carry from the position bits into the slot bits).
-    let mut starts: Vec<u64> = shortest
-        .iter()
-        .filter(|&&p| {
-            let pos = u64::from(pos_of(p));
-            pos >= pivot && pos - pivot + len - 1 <= u64::from(MAX_POS)
+        .map(|(shift, lookup, blobs)| {
+            let source = match blobs.as_slice() {
+                [one] => Source::One(Cursor::new(one)),
+                many => Source::Many(Union::new(many.iter().map(|b| Cursor::new(b)).collect())),
+            };
+            (*shift, *lookup, source)
         })
-        .map(|&p| p - pivot)
         .collect();
-    for (offset, list) in parts.iter().enumerate() {
-        if offset as u64 == pivot || starts.is_empty() {
-            continue;
+    let n = sources.len();
+    let span = plan.len.saturating_sub(1);
+    let mut start: u64 = 0;
+    let mut agreed = 0;
+    let mut i = 0;
+    loop {
+        let (shift, lookup, source) = &mut sources[i];
+        let Some(target) = start.checked_add(*shift) else {
+            return Ok(());
+        };
+        let found = source
+            .seek(target)
+            .map_err(|_| SearchError::Corrupt(lookup_name(lookup)))?;
+        match found {
+            None => return Ok(()),
+            Some(v) if v == target => agreed += 1,
+            Some(v) => {
+                start = v - *shift;
+                agreed = 1;
+            }
         }
-        let mut k = 0;
-        starts.retain(|&s| {
-            let target = s + offset as u64;
-            k = gallop(list, k, target);
-            k < list.len() && list[k] == target
-        });
+        if agreed == n {
+            // Offset 0 is in every plan, so `start` is a real cell; the
+            // whole phrase must fit in its field's position bits.
+            let pos = match plan.area {
+                Area::Head => unpack_head(start).2,
+                Area::Body => unpack_body(start).1,
+            };
+            if pos.checked_add(span).is_some_and(|end| end <= max_pos) && !emit(start) {
+                return Ok(());
+            }
+            let Some(next) = start.checked_add(1) else {
+                return Ok(());
+            };
+            start = next;
+            agreed = 0;
+        }
+        i = (i + 1) % n;
     }
-    Ok(starts)
 }
 
-/// The first index at or after `from` whose value is `>= target`.
-fn gallop(list: &[u64], from: usize, target: u64) -> usize {
-    let mut lo = from;
-    let mut step = 1;
-    let mut hi = from;
-    while hi < list.len() && list[hi] < target {
-        lo = hi + 1;
-        hi += step;
-        step *= 2;
+fn lookup_name(lookup: &Lookup) -> String {
+    match lookup {
+        Lookup::Term(t) => t.clone(),
+        Lookup::Prefix(p) => format!("{p}*"),
     }
-    let hi = hi.min(list.len());
-    lo + list[lo..hi].partition_point(|&v| v < target)
 }
 
-/// Posting lists read during one search, each read and decoded once.
+/// Posting lists read during one search, each read once: for a prefix
+/// lookup, every term's list.
 struct Lists<'c> {
     conn: &'c Connection,
-    cache: HashMap<Constraint, Rc<Vec<u64>>>,
+    cache: HashMap<Lookup, Rc<Vec<Vec<u8>>>>,
 }
 
 impl<'c> Lists<'c> {
@@ -231,59 +298,102 @@ impl<'c> Lists<'c> {
         }
     }
 
-    fn get(&mut self, c: &Constraint) -> Result<Rc<Vec<u64>>, SearchError> {
-        if let Some(list) = self.cache.get(c) {
+    fn get(&mut self, lookup: &Lookup) -> Result<Rc<Vec<Vec<u8>>>, SearchError> {
+        if let Some(list) = self.cache.get(lookup) {
             return Ok(Rc::clone(list));
         }
-        let mut out = Vec::new();
-        match c {
-            Constraint::Term(term) => {
+        let corrupt = || SearchError::Corrupt(lookup_name(lookup));
+        let mut blobs = Vec::new();
+        match lookup {
+            Lookup::Term(term) => {
                 let mut stmt = self
                     .conn
                     .prepare_cached("SELECT postings FROM content_term WHERE term = ?1")?;
                 let mut rows = stmt.query([term])?;
                 if let Some(row) = rows.next()? {
-                    let corrupt = || SearchError::Corrupt(term.clone());
-                    let bytes = row.get_ref(0)?.as_blob().map_err(|_| corrupt())?;
-                    decode_into(bytes, &mut out).ok_or_else(corrupt)?;
+                    blobs.push(row.get_ref(0)?.as_blob().map_err(|_| corrupt())?.to_vec());
                 }
             }
-            Constraint::Prefix(prefix) => {
+            Lookup::Prefix(prefix) => {
                 let mut stmt = self.conn.prepare_cached(
-                    "SELECT term, postings FROM content_term WHERE term >= ?1 AND term < ?2",
+                    "SELECT postings FROM content_term WHERE term >= ?1 AND term < ?2",
                 )?;
                 let upper = format!("{prefix}\u{10FFFF}");
                 let mut rows = stmt.query([prefix, &upper])?;
-                let mut lists = 0;
                 while let Some(row) = rows.next()? {
-                    let corrupt = || SearchError::Corrupt(row.get(0).unwrap_or_default());
-                    let bytes = row.get_ref(1)?.as_blob().map_err(|_| corrupt())?;
-                    decode_into(bytes, &mut out).ok_or_else(corrupt)?;
-                    lists += 1;
-                }
-                if lists > 1 {
-                    out.sort_unstable();
-                    out.dedup();
+                    blobs.push(row.get_ref(0)?.as_blob().map_err(|_| corrupt())?.to_vec());
                 }
             }
         }
-        let list = Rc::new(out);
-        self.cache.insert(c.clone(), Rc::clone(&list));
-        Ok(list)
+        let blobs = Rc::new(blobs);
+        self.cache.insert(lookup.clone(), Rc::clone(&blobs));
+        Ok(blobs)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::postings::{encode, pack_body};
 
     #[test]
-    fn gallop_finds_the_first_value_not_below_the_target() {
-        let list = [1, 3, 5, 7, 9, 11, 13];
-        assert_eq!(gallop(&list, 0, 0), 0);
-        assert_eq!(gallop(&list, 0, 7), 3);
-        assert_eq!(gallop(&list, 2, 8), 4);
-        assert_eq!(gallop(&list, 0, 14), 7);
-        assert_eq!(gallop(&list, 7, 1), 7);
+    fn leapfrog_join_finds_consecutive_cells_only() {
+        let conn = kiosk_storage::open_in_memory().unwrap();
+        let a = [
+            pack_body(0, 0),
+            pack_body(0, 5),
+            pack_body(1, 2),
+            pack_body(2, 9),
+        ];
+        let b = [
+            pack_body(0, 1),
+            pack_body(0, 7),
+            pack_body(1, 3),
+            pack_body(3, 0),
+        ];
+        for (term, list) in [("a", &a), ("b", &b)] {
+            conn.execute(
+                "INSERT INTO content_term (term, postings) VALUES (?1, ?2)",
+                rusqlite::params![term, encode(list)],
+            )
+            .unwrap();
+        }
+        let plan = Plan {
+            area: Area::Body,
+            len: 2,
+            parts: vec![(0, Lookup::Term("a".into())), (1, Lookup::Term("b".into()))],
+        };
+        let mut lists = Lists::new(&conn);
+        let mut starts = Vec::new();
+        join(&plan, &mut lists, |s| {
+            starts.push(s);
+            true
+        })
+        .unwrap();
+        assert_eq!(starts, vec![pack_body(0, 0), pack_body(1, 2)]);
+
+        let mut first = Vec::new();
+        join(&plan, &mut lists, |s| {
+            first.push(s);
+            false
+        })
+        .unwrap();
+        assert_eq!(
+            first,
+            vec![pack_body(0, 0)],
+            "emit returning false stops the join"
+        );
+    }
+
+    #[test]
+    fn corrupt_list_is_an_error_not_a_panic() {
+        let conn = kiosk_storage::open_in_memory().unwrap();
+        conn.execute(
+            "INSERT INTO content_term (term, postings) VALUES ('婚', x'80')",
+            [],
+        )
+        .unwrap();
+        let err = SearchIndex::search(&conn, "婚", 10).unwrap_err();
+        assert!(matches!(err, SearchError::Corrupt(t) if t == "婚"));
     }
 }

@@ -326,7 +326,10 @@ mod tests {
             ("社会法_劳动合同法(2012-12-28)", "劳动合同法"),
             ("民法典_婚姻家庭编", "民法典"),
             ("刑法_刑法", "刑法"),
-            ("行政法规_保障农民工工资支付条例(2019-12-30)", "保障农民工工资支付条例"),
+            (
+                "行政法规_保障农民工工资支付条例(2019-12-30)",
+                "保障农民工工资支付条例",
+            ),
             (
                 "司法解释_最高人民法院关于审理民间借贷案件适用法律若干问题的规定(2020-12-29)",
                 "民间借贷规定",
@@ -352,7 +355,10 @@ mod tests {
     #[test]
     fn article_headings_need_a_following_space() {
         assert_eq!(article_label("第十条 内容"), Some("第十条"));
-        assert_eq!(article_label("第一百三十三条之一 内容"), Some("第一百三十三条之一"));
+        assert_eq!(
+            article_label("第一百三十三条之一 内容"),
+            Some("第一百三十三条之一")
+        );
         assert_eq!(article_label("第十条\u{3000}内容"), Some("第十条"));
         assert_eq!(article_label("第三人不履行义务的"), None);
         assert_eq!(article_label("第一款规定的人员"), None);

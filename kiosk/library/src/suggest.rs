@@ -9,6 +9,9 @@
 //! the name, blurb and keywords count double, being the words chosen to
 //! describe the category. Scored categories come first, best first; then
 //! every other category in grid order.
+//!
+//! The vocabulary is gathered once per loaded library (on first use), so a
+//! suggestion costs microseconds even for a large library.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,28 +19,23 @@ use crate::library::{Category, Library};
 use crate::readings::{Piece, initials, readings, segmentations};
 use crate::text::{CellKind, cells, is_han, normalize};
 
-/// Every category, the likeliest for `query` first.
-pub fn suggest_categories<'l>(library: &'l Library, query: &str) -> Vec<&'l Category> {
-    let query: String = query.chars().take(40).map(normalize).collect();
-    let han: Vec<char> = dedup(query.chars().filter(|&c| is_han(c)));
-    let pieces: Vec<Piece> = dedup(
-        cells(&query)
-            .filter_map(|cell| match cell.kind {
-                CellKind::Word(w) => segmentations(&w, true, 1).into_iter().next(),
-                CellKind::Han(_) => None,
-            })
-            .flatten(),
-    );
+/// What each category's words contain, with weights.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vocabulary {
+    /// Per category (library order): character → weight.
+    chars: Vec<HashMap<char, u32>>,
+    /// Per category: `i:<initial>` / `f:<syllable>` → weight.
+    sounds: Vec<HashMap<String, u32>>,
+}
 
-    let mut scored: Vec<(u32, usize, &Category)> = library
-        .categories()
-        .iter()
-        .enumerate()
-        .map(|(order, category)| {
-            let mut weights: HashMap<char, u32> = HashMap::new();
+impl Vocabulary {
+    pub(crate) fn of(library: &Library) -> Vocabulary {
+        let mut vocabulary = Vocabulary::default();
+        for category in library.categories() {
+            let mut chars: HashMap<char, u32> = HashMap::new();
             let mut add = |text: &str, weight: u32| {
                 for c in text.chars().filter(|&c| is_han(c)) {
-                    let w = weights.entry(c).or_insert(0);
+                    let w = chars.entry(c).or_insert(0);
                     *w = (*w).max(weight);
                 }
             };
@@ -49,32 +47,64 @@ pub fn suggest_categories<'l>(library: &'l Library, query: &str) -> Vec<&'l Cate
                     add(k, 2);
                 }
             }
-            let mut score = 0;
-            for c in &han {
-                score += weights.get(c).copied().unwrap_or(0);
-            }
-            if !pieces.is_empty() {
-                let mut by_sound: HashMap<String, u32> = HashMap::new();
-                for (&c, &w) in &weights {
-                    for r in readings(c) {
-                        for key in initials(&r).map(|i| format!("i:{i}")).chain([format!("f:{r}")]) {
-                            let e = by_sound.entry(key).or_insert(0);
-                            *e = (*e).max(w);
-                        }
+            let mut sounds: HashMap<String, u32> = HashMap::new();
+            for (&c, &w) in &chars {
+                for r in readings(c) {
+                    let keys = initials(&r)
+                        .map(|i| format!("i:{i}"))
+                        .chain([format!("f:{r}")])
+                        .collect::<Vec<_>>();
+                    for key in keys {
+                        let e = sounds.entry(key).or_insert(0);
+                        *e = (*e).max(w);
                     }
                 }
-                for piece in &pieces {
-                    score += match piece {
-                        Piece::Initial(s) => by_sound.get(&format!("i:{s}")).copied().unwrap_or(0),
-                        Piece::Full(s) => by_sound.get(&format!("f:{s}")).copied().unwrap_or(0),
-                        Piece::Prefix(s) => by_sound
-                            .iter()
-                            .filter(|(k, _)| k.strip_prefix("f:").is_some_and(|r| r.starts_with(s.as_str())))
-                            .map(|(_, &w)| w)
-                            .max()
-                            .unwrap_or(0),
-                    };
-                }
+            }
+            vocabulary.chars.push(chars);
+            vocabulary.sounds.push(sounds);
+        }
+        vocabulary
+    }
+}
+
+/// Every category, the likeliest for `query` first.
+pub fn suggest_categories<'l>(library: &'l Library, query: &str) -> Vec<&'l Category> {
+    let vocabulary = library.vocabulary();
+    let query: String = query.chars().take(40).map(normalize).collect();
+    let han: Vec<char> = dedup(query.chars().filter(|&c| is_han(c)));
+    let pieces: Vec<Piece> = dedup(
+        cells(&query)
+            .filter_map(|cell| match cell.kind {
+                CellKind::Word(w) => segmentations(&w, true, 1).into_iter().next(),
+                CellKind::Han(_) => None,
+            })
+            .flatten(),
+    );
+    let mut scored: Vec<(u32, usize, &Category)> = library
+        .categories()
+        .iter()
+        .enumerate()
+        .map(|(order, category)| {
+            let (Some(chars), Some(sounds)) =
+                (vocabulary.chars.get(order), vocabulary.sounds.get(order))
+            else {
+                return (0, order, category);
+            };
+            let mut score: u32 = han.iter().map(|c| chars.get(c).copied().unwrap_or(0)).sum();
+            for piece in &pieces {
+                score += match piece {
+                    Piece::Initial(s) => sounds.get(&format!("i:{s}")).copied().unwrap_or(0),
+                    Piece::Full(s) => sounds.get(&format!("f:{s}")).copied().unwrap_or(0),
+                    Piece::Prefix(s) => sounds
+                        .iter()
+                        .filter(|(k, _)| {
+                            k.strip_prefix("f:")
+                                .is_some_and(|r| r.starts_with(s.as_str()))
+                        })
+                        .map(|(_, &w)| w)
+                        .max()
+                        .unwrap_or(0),
+                };
             }
             (score, order, category)
         })

@@ -49,7 +49,12 @@ impl HeadTerms {
 
     /// Calls `file(term)` for each term of `cell`, given the next cell of
     /// the same field (for pair terms).
-    pub(crate) fn for_cell(&mut self, cell: &Cell, next: Option<&Cell>, mut file: impl FnMut(&str)) {
+    pub(crate) fn for_cell(
+        &mut self,
+        cell: &Cell,
+        next: Option<&Cell>,
+        mut file: impl FnMut(&str),
+    ) {
         match &cell.kind {
             CellKind::Word(w) => file(&format!("w:{w}")),
             CellKind::Han(c) => {
@@ -94,10 +99,21 @@ pub(crate) enum Lookup {
     Prefix(String),
 }
 
+/// Which lists a plan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Area {
+    /// Titles and keywords.
+    Head,
+    /// Bodies.
+    Body,
+}
+
 /// The lists whose intersection, shifted by each offset, gives the starts
 /// of an alternative's matches. Offset 0 is always present.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
+    /// Head or body lists (they pack positions differently).
+    pub area: Area,
     /// Cells in a match.
     pub len: u32,
     /// (cell offset, list).
@@ -137,7 +153,10 @@ pub(crate) fn head_plan(alt: &[CellMatch]) -> Plan {
                 covered[a] |= matches!(alt[a], CellMatch::Initial(_));
                 covered[b] |= matches!(alt[b], CellMatch::Initial(_));
             }
-            None => parts.push((i as u32, Lookup::Term(format!("i:{}", initial_form(&alt[i]).unwrap_or_default())))),
+            None => parts.push((
+                i as u32,
+                Lookup::Term(format!("i:{}", initial_form(&alt[i]).unwrap_or_default())),
+            )),
         }
     }
     for (i, m) in alt.iter().enumerate() {
@@ -153,6 +172,7 @@ pub(crate) fn head_plan(alt: &[CellMatch]) -> Plan {
     }
     parts.sort_by_key(|(offset, _)| *offset);
     Plan {
+        area: Area::Head,
         len: alt.len() as u32,
         parts,
     }
@@ -171,6 +191,7 @@ pub(crate) fn body_plan(alt: &[CellMatch]) -> Option<Plan> {
         parts.push((i as u32, lookup));
     }
     Some(Plan {
+        area: Area::Body,
         len: alt.len() as u32,
         parts,
     })
@@ -189,16 +210,28 @@ mod tests {
     fn initials_are_looked_up_as_pairs() {
         let plan = head_plan(&[Initial("h".into()), Initial("y".into())]);
         assert_eq!(plan.parts, vec![(0, t("j:h.y"))]);
-        let plan = head_plan(&[Initial("j".into()), Initial("t".into()), Initial("s".into()), Initial("g".into())]);
+        let plan = head_plan(&[
+            Initial("j".into()),
+            Initial("t".into()),
+            Initial("s".into()),
+            Initial("g".into()),
+        ]);
         assert_eq!(plan.parts, vec![(0, t("j:j.t")), (2, t("j:s.g"))]);
-        let plan = head_plan(&[Initial("t".into()), Initial("g".into()), Initial("z".into())]);
+        let plan = head_plan(&[
+            Initial("t".into()),
+            Initial("g".into()),
+            Initial("z".into()),
+        ]);
         assert_eq!(plan.parts, vec![(0, t("j:t.g")), (1, t("j:g.z"))]);
     }
 
     #[test]
     fn an_initial_pairs_with_a_syllable_neighbour() {
         let plan = head_plan(&[Initial("h".into()), SyllablePrefix("yin".into())]);
-        assert_eq!(plan.parts, vec![(0, t("j:h.y")), (1, Lookup::Prefix("f:yin".into()))]);
+        assert_eq!(
+            plan.parts,
+            vec![(0, t("j:h.y")), (1, Lookup::Prefix("f:yin".into()))]
+        );
         let plan = head_plan(&[Syllable("zhong".into()), Initial("g".into())]);
         assert_eq!(plan.parts, vec![(0, t("j:zh.g")), (0, t("f:zhong"))]);
     }

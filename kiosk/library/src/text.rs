@@ -52,6 +52,14 @@ pub(crate) fn normalize(c: char) -> char {
 }
 
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    // CJK punctuation and symbols are common in content and never letters;
+    // skip the slower Unicode tables for them.
+    if matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF | 0x2000..=0x206F) {
+        return false;
+    }
     c.is_alphanumeric() && !is_han(c)
 }
 

@@ -47,14 +47,31 @@ fn a_valid_library_loads_with_categories_and_articles_in_order() {
     f.add("10-cooling-off.md", &second);
 
     let library = Library::load(f.path(), statutes()).unwrap();
-    let slugs: Vec<_> = library.categories().iter().map(|c| c.slug.as_str()).collect();
+    let slugs: Vec<_> = library
+        .categories()
+        .iter()
+        .map(|c| c.slug.as_str())
+        .collect();
     assert_eq!(
         slugs,
-        ["marriage-family", "inheritance", "labour-wages", "private-lending", "property-management"]
+        [
+            "marriage-family",
+            "inheritance",
+            "labour-wages",
+            "private-lending",
+            "property-management"
+        ]
     );
     // File-name order within a category.
-    let ids: Vec<_> = library.articles_in("marriage-family").iter().map(|a| a.id()).collect();
-    assert_eq!(ids, ["marriage-cooling-off", "marriage-divorce-registration"]);
+    let ids: Vec<_> = library
+        .articles_in("marriage-family")
+        .iter()
+        .map(|a| a.id())
+        .collect();
+    assert_eq!(
+        ids,
+        ["marriage-cooling-off", "marriage-divorce-registration"]
+    );
     assert!(library.articles_in("inheritance").is_empty());
     assert!(library.articles_in("no-such-category").is_empty());
 
@@ -82,21 +99,41 @@ fn content_hash_is_stable_and_changes_with_any_file() {
 fn missing_field_is_reported_naming_the_file() {
     let f = Fixture::new();
     let path = f.add("a.md", &divorce());
-    std::fs::write(&path, divorce().text().replace("summary = \"这是协议离婚要走哪些步骤的摘要。\"\n", "")).unwrap();
+    std::fs::write(
+        &path,
+        divorce()
+            .text()
+            .replace("summary = \"这是协议离婚要走哪些步骤的摘要。\"\n", ""),
+    )
+    .unwrap();
     let err = load_err(&f);
     assert_eq!(only_problem(&err), &Problem::MissingField("summary"));
     assert_eq!(err.problems[0].path, path);
-    assert!(err.to_string().contains("a.md: missing required field `summary`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("a.md: missing required field `summary`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrongly_typed_field_is_reported() {
     let f = Fixture::new();
     let path = f.add("a.md", &divorce());
-    std::fs::write(&path, divorce().text().replace("keywords = [\"离婚\", \"协议离婚\", \"离婚登记\"]", "keywords = \"离婚\"")).unwrap();
+    std::fs::write(
+        &path,
+        divorce().text().replace(
+            "keywords = [\"离婚\", \"协议离婚\", \"离婚登记\"]",
+            "keywords = \"离婚\"",
+        ),
+    )
+    .unwrap();
     assert!(matches!(
         only_problem(&load_err(&f)),
-        Problem::WrongType { field: "keywords", .. }
+        Problem::WrongType {
+            field: "keywords",
+            ..
+        }
     ));
 }
 
@@ -133,7 +170,12 @@ fn folder_that_is_not_a_category_is_reported() {
     stray.id = "marriage-other".into();
     f.write("marriage", "b.md", &stray.text());
     let err = load_err(&f);
-    assert!(err.problems.iter().any(|p| p.problem == Problem::UnknownFolder("marriage".into())), "{err}");
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.problem == Problem::UnknownFolder("marriage".into())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -183,7 +225,9 @@ fn citation_of_an_unknown_law_is_reported() {
     let mut doc = divorce();
     doc.sources = vec!["民法典第1076条".into(), "婚姻法第31条".into()];
     f.add("a.md", &doc);
-    assert!(matches!(only_problem(&load_err(&f)), Problem::UnknownLaw { law, .. } if law == "婚姻法"));
+    assert!(
+        matches!(only_problem(&load_err(&f)), Problem::UnknownLaw { law, .. } if law == "婚姻法")
+    );
 }
 
 #[test]
@@ -192,14 +236,17 @@ fn citing_the_superseded_arbitration_law_is_refused() {
     let mut doc = divorce();
     doc.sources = vec!["民法典第1076条".into(), "仲裁法第4条".into()];
     f.add("a.md", &doc);
-    assert!(matches!(only_problem(&load_err(&f)), Problem::SupersededLaw { law, .. } if law == "仲裁法"));
+    assert!(
+        matches!(only_problem(&load_err(&f)), Problem::SupersededLaw { law, .. } if law == "仲裁法")
+    );
 }
 
 #[test]
 fn inline_citation_missing_from_sources_is_reported() {
     let f = Fixture::new();
     let mut doc = divorce();
-    doc.body.push_str("\n\n离婚冷静期是三十日（民法典第1077条）。");
+    doc.body
+        .push_str("\n\n离婚冷静期是三十日（民法典第1077条）。");
     f.add("a.md", &doc);
     assert!(matches!(
         only_problem(&load_err(&f)),
@@ -211,8 +258,17 @@ fn inline_citation_missing_from_sources_is_reported() {
 fn malformed_toml_is_reported() {
     let f = Fixture::new();
     let path = f.add("a.md", &divorce());
-    std::fs::write(&path, divorce().text().replace("title = \"协议离婚要走哪些步骤\"", "title = 协议离婚")).unwrap();
-    assert!(matches!(only_problem(&load_err(&f)), Problem::Toml { line: 3, .. }));
+    std::fs::write(
+        &path,
+        divorce()
+            .text()
+            .replace("title = \"协议离婚要走哪些步骤\"", "title = 协议离婚"),
+    )
+    .unwrap();
+    assert!(matches!(
+        only_problem(&load_err(&f)),
+        Problem::Toml { line: 3, .. }
+    ));
 }
 
 #[test]
@@ -221,15 +277,27 @@ fn unterminated_front_matter_is_reported() {
     let text = divorce().text();
     let cut = text.replacen("+++\n\n", "\n", 1);
     f.write("marriage-family", "a.md", &cut);
-    assert_eq!(only_problem(&load_err(&f)), &Problem::UnterminatedFrontMatter);
+    assert_eq!(
+        only_problem(&load_err(&f)),
+        &Problem::UnterminatedFrontMatter
+    );
 }
 
 #[test]
 fn unknown_service_is_reported() {
     let f = Fixture::new();
     let path = f.add("a.md", &divorce());
-    std::fs::write(&path, divorce().text().replace("[\"hotline\"]", "[\"hotline\", \"police\"]")).unwrap();
-    assert_eq!(only_problem(&load_err(&f)), &Problem::UnknownService("police".into()));
+    std::fs::write(
+        &path,
+        divorce()
+            .text()
+            .replace("[\"hotline\"]", "[\"hotline\", \"police\"]"),
+    )
+    .unwrap();
+    assert_eq!(
+        only_problem(&load_err(&f)),
+        &Problem::UnknownService("police".into())
+    );
 }
 
 #[test]
@@ -258,7 +326,10 @@ fn problems_in_several_files_are_reported_together_and_nothing_loads() {
         .map(|p| p.path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(files, ["bad1.md", "bad2.md", "bad3.md"], "{err}");
-    assert!(err.to_string().starts_with("the content library has 3 problems:"));
+    assert!(
+        err.to_string()
+            .starts_with("the content library has 3 problems:")
+    );
 }
 
 #[test]
@@ -272,6 +343,13 @@ fn missing_categories_file_is_reported() {
 #[test]
 fn malformed_categories_file_is_reported() {
     let f = Fixture::new();
-    std::fs::write(f.path().join("categories.toml"), "[[category]]\nslug = \"a\"\n").unwrap();
-    assert!(matches!(only_problem(&load_err(&f)), Problem::Categories(_)));
+    std::fs::write(
+        f.path().join("categories.toml"),
+        "[[category]]\nslug = \"a\"\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        only_problem(&load_err(&f)),
+        Problem::Categories(_)
+    ));
 }

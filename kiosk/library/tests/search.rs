@@ -91,7 +91,13 @@ fn ids(hits: &[Hit]) -> Vec<&str> {
 fn render(spans: &[Span]) -> String {
     spans
         .iter()
-        .map(|s| if s.highlight { format!("[{}]", s.text) } else { s.text.clone() })
+        .map(|s| {
+            if s.highlight {
+                format!("[{}]", s.text)
+            } else {
+                s.text.clone()
+            }
+        })
         .collect()
 }
 
@@ -109,7 +115,10 @@ fn initials_find_the_same_words() {
     let (_f, _l, conn) = indexed();
     let hits = search(&conn, "hy");
     // 婚要 in 协议离婚要… fits h-y too, but a match at the start ranks first.
-    assert_eq!(ids(&hits), ["marriage-registration", "marriage-divorce-registration"]);
+    assert_eq!(
+        ids(&hits),
+        ["marriage-registration", "marriage-divorce-registration"]
+    );
     assert_eq!(render(&hits[0].title), "[婚姻]登记要带什么");
     assert_eq!(render(&hits[1].title), "协议离[婚要]走哪些步骤");
 }
@@ -146,10 +155,17 @@ fn chinese_query_ranks_title_then_keyword_then_body() {
     let hits = search(&conn, "离婚");
     assert_eq!(
         ids(&hits),
-        ["marriage-divorce-registration", "marriage-child-support", "inheritance-estate"]
+        [
+            "marriage-divorce-registration",
+            "marriage-child-support",
+            "inheritance-estate"
+        ]
     );
     let fields: Vec<_> = hits.iter().map(|h| h.field).collect();
-    assert_eq!(fields, [MatchField::Title, MatchField::Keyword, MatchField::Body]);
+    assert_eq!(
+        fields,
+        [MatchField::Title, MatchField::Keyword, MatchField::Body]
+    );
     assert_eq!(render(&hits[0].title), "协议[离婚]要走哪些步骤");
 }
 
@@ -239,7 +255,11 @@ fn no_hits_suggests_the_categories_sharing_its_words_first() {
         assert!(search(&conn, q).is_empty(), "{q}");
         let suggested = suggest_categories(&library, q);
         assert_eq!(suggested[0].slug, "private-lending", "{q}");
-        assert_eq!(suggested.len(), library.categories().len(), "every category offered");
+        assert_eq!(
+            suggested.len(),
+            library.categories().len(),
+            "every category offered"
+        );
     }
 }
 
@@ -250,14 +270,21 @@ fn suggestions_for_unrelated_input_keep_the_grid_order() {
         .iter()
         .map(|c| c.slug.clone())
         .collect();
-    let grid: Vec<_> = library.categories().iter().map(|c| c.slug.clone()).collect();
+    let grid: Vec<_> = library
+        .categories()
+        .iter()
+        .map(|c| c.slug.clone())
+        .collect();
     assert_eq!(slugs, grid);
 }
 
 #[test]
 fn sync_imports_once_and_skips_an_unchanged_library() {
     let (_f, library, mut conn) = indexed();
-    assert_eq!(SearchIndex::sync(&mut conn, &library).unwrap(), SyncOutcome::Unchanged);
+    assert_eq!(
+        SearchIndex::sync(&mut conn, &library).unwrap(),
+        SyncOutcome::Unchanged
+    );
 }
 
 #[test]
@@ -269,7 +296,10 @@ fn sync_replaces_the_previous_import_when_content_changes() {
     let library = Library::load(f.path(), statutes()).unwrap();
     let outcome = SearchIndex::sync(&mut conn, &library).unwrap();
     assert!(matches!(outcome, SyncOutcome::Imported { articles: 6, .. }));
-    assert_eq!(render(&search(&conn, "要不回来")[0].title), "借给别人的钱[要不回来]");
+    assert_eq!(
+        render(&search(&conn, "要不回来")[0].title),
+        "借给别人的钱[要不回来]"
+    );
     // The old title is gone; the keyword 欠钱不还 still matches.
     assert_eq!(search(&conn, "欠钱")[0].field, MatchField::Keyword);
 }
@@ -286,12 +316,59 @@ fn the_shipped_library_answers_common_queries() {
     let library = Library::load(real_content_dir(), statutes()).unwrap();
     let mut conn = kiosk_storage::open_in_memory().unwrap();
     SearchIndex::sync(&mut conn, &library).unwrap();
-    for q in ["离婚", "lihun", "hunyin", "hy", "欠钱", "gongzi", "taoxin", "jiaotongshigu", "falvyuanzhu"] {
+    for q in [
+        "离婚",
+        "lihun",
+        "hunyin",
+        "hy",
+        "欠钱",
+        "gongzi",
+        "taoxin",
+        "jiaotongshigu",
+        "falvyuanzhu",
+    ] {
         let hits = search(&conn, q);
-        if library.articles().iter().any(|a| a.title().contains("离婚")) && q == "离婚" {
+        if library
+            .articles()
+            .iter()
+            .any(|a| a.title().contains("离婚"))
+            && q == "离婚"
+        {
             assert_eq!(hits[0].field, MatchField::Title, "{q}");
         }
         // Ranking is never worse-field-first.
         assert!(hits.windows(2).all(|w| w[0].field <= w[1].field), "{q}");
     }
+}
+
+#[test]
+fn any_typed_input_returns_without_error() {
+    let (_f, _l, conn) = indexed();
+    let alphabet: Vec<char> = "abcdefghzhchshuvü离婚欠钱工资（）， 　１２ＡＢ3-*%'\"\\\u{10FFFF}"
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..3000 {
+        let len = (seed % 30) as usize;
+        let query: String = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                alphabet[(seed % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        SearchIndex::search(&conn, &query, 20).unwrap();
+    }
+    // Long inputs are cut, not rejected.
+    SearchIndex::search(&conn, &"离婚".repeat(500), 20).unwrap();
+    SearchIndex::search(&conn, &"a".repeat(500), 20).unwrap();
+}
+
+#[test]
+fn search_works_inside_a_callers_transaction() {
+    let (_f, _l, mut conn) = indexed();
+    let tx = conn.transaction().unwrap();
+    assert_eq!(ids(&search(&tx, "欠钱")), ["private-lending-iou"]);
+    tx.commit().unwrap();
 }

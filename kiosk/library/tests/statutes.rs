@@ -51,7 +51,10 @@ fn civil_code_spans_all_its_book_files_under_one_name() {
 fn article_text_is_the_whole_article_with_its_heading() {
     let statutes = Statutes::load(laws_dir()).unwrap();
     let text = statutes.article_text(&cite("民法典第1076条")).unwrap();
-    assert!(text.starts_with("第一千零七十六条 夫妻双方自愿离婚的"), "{text}");
+    assert!(
+        text.starts_with("第一千零七十六条 夫妻双方自愿离婚的"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 2, "two paragraphs: {text}");
     assert!(!text.contains("第一千零七十七条"));
 }

@@ -5,7 +5,7 @@
 //! in a single SQLite file, so one backup, one integrity check and one set of
 //! migrations cover it all.
 //!
-//! [`open`] makes a connection ready for use: it creates the directory if
+//! [`open()`] makes a connection ready for use: it creates the directory if
 //! needed, checks that the file really is a healthy SQLite database
 //! (`PRAGMA quick_check`), switches to WAL (readers never block the writer,
 //! which matters while the UI searches during a sync), turns on foreign keys

@@ -43,11 +43,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StorageE
     apply(conn, path, MIGRATIONS)
 }
 
-fn apply(
-    conn: &mut Connection,
-    path: &Path,
-    migrations: &[Migration],
-) -> Result<(), StorageError> {
+fn apply(conn: &mut Connection, path: &Path, migrations: &[Migration]) -> Result<(), StorageError> {
     let sqlite = |source| StorageError::Sqlite {
         path: path.to_path_buf(),
         source,
@@ -128,7 +124,14 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         let err = apply(&mut conn, Path::new(":memory:"), &steps).unwrap_err();
         assert!(
-            matches!(err, StorageError::Migration { version: 2, name: "bad", .. }),
+            matches!(
+                err,
+                StorageError::Migration {
+                    version: 2,
+                    name: "bad",
+                    ..
+                }
+            ),
             "{err}"
         );
         assert_eq!(user_version(&conn).unwrap(), 1);

@@ -64,9 +64,13 @@ fn prepare(mut conn: Connection, path: &Path, dir: &Path) -> Result<Connection, 
         .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
         .map_err(err)?;
     if !mode.eq_ignore_ascii_case("wal") && path != Path::new(":memory:") {
-        log::warn!("{} stays in journal mode {mode}: WAL not available", path.display());
+        log::warn!(
+            "{} stays in journal mode {mode}: WAL not available",
+            path.display()
+        );
     }
-    conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(err)?;
     migrate(&mut conn, path)?;
     Ok(conn)
 }

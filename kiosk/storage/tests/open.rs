@@ -11,7 +11,8 @@ fn latest() -> i64 {
 }
 
 fn user_version(conn: &Connection) -> i64 {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -178,8 +179,11 @@ fn two_connections_to_one_file_can_read_while_one_writes() {
     let mut writer = open(&path).unwrap();
     let reader = open(&path).unwrap();
     let tx = writer.transaction().unwrap();
-    tx.execute("INSERT INTO content_meta (key, value) VALUES ('k', 'v')", [])
-        .unwrap();
+    tx.execute(
+        "INSERT INTO content_meta (key, value) VALUES ('k', 'v')",
+        [],
+    )
+    .unwrap();
     // WAL: the reader sees the last committed state instead of blocking.
     let n: i64 = reader
         .query_row("SELECT count(*) FROM content_meta", [], |r| r.get(0))

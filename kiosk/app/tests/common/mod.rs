@@ -34,10 +34,15 @@ pub fn terminal() -> Terminal {
 }
 
 impl Terminal {
-    /// Taps the visible element with this accessible label (as a screen
-    /// reader or a finger would).
+    /// Taps the button with this accessible label (as a screen reader or a
+    /// finger would). Plain texts with the same words are not buttons.
     pub fn tap(&self, label: &str) {
-        self.find(label).invoke_accessible_default_action();
+        let button = self
+            .find_all(label)
+            .into_iter()
+            .find(|e| e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button))
+            .unwrap_or_else(|| panic!("no button labelled {label:?} on this screen"));
+        button.invoke_accessible_default_action();
     }
 
     pub fn find(&self, label: &str) -> ElementHandle {

@@ -26,9 +26,11 @@ CREATE TABLE content_article (
 );
 CREATE INDEX content_article_category ON content_article (category, doc);
 
--- The inverted index: one row per term (a Han character, a pinyin syllable
--- "f:hun", a pinyin initial "i:h" or a Latin/digit word "w:12348"), holding
--- the sorted positions where it occurs, delta-encoded as varints.
+-- The inverted index: one row per term (for titles and keywords a Han
+-- character, a pinyin syllable "f:hun", initial "i:h" or initial pair
+-- "j:h.y", a word "w:12348"; for bodies "~" and a character or word),
+-- holding the sorted positions where it occurs, delta-encoded as varints.
+-- kiosk-library's terms and postings modules define the format.
 CREATE TABLE content_term (
     term     TEXT PRIMARY KEY,
     postings BLOB NOT NULL
