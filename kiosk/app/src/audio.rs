@@ -144,7 +144,10 @@ mod tests {
     #[test]
     fn the_session_prompt_is_a_decodable_wav() {
         let decoder = rodio::Decoder::new(Cursor::new(SESSION_PROMPT_WAV)).unwrap();
-        let secs = decoder.total_duration().map(|d| d.as_secs_f32()).unwrap_or(0.0);
+        let secs = decoder
+            .total_duration()
+            .map(|d| d.as_secs_f32())
+            .unwrap_or(0.0);
         assert!(secs > 1.0 && secs < 10.0, "prompt lasts {secs} s");
     }
 
@@ -171,6 +174,9 @@ mod tests {
         }
         // CI machines have no sound card; a developer's may. Either is a
         // settled state, never a panic or a hang.
-        assert!(matches!(audio.status(), AudioStatus::Ready | AudioStatus::NoDevice));
+        assert!(matches!(
+            audio.status(),
+            AudioStatus::Ready | AudioStatus::NoDevice
+        ));
     }
 }

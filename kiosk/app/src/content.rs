@@ -13,7 +13,10 @@ use kiosk_library::{Block, Hit, Library, SearchIndex, Statutes};
 use rusqlite::Connection;
 use slint::{ModelRc, SharedString, VecModel};
 
-use crate::{ArticleItem, BlockItem, CategoryItem, LibraryAdapter, SearchAdapter, SearchHit, Service, SourceItem, Span};
+use crate::{
+    ArticleItem, BlockItem, CategoryItem, LibraryAdapter, SearchAdapter, SearchHit, Service,
+    SourceItem, Span,
+};
 
 /// Everything loaded at start-up that the screens read.
 pub struct LoadedContent {
@@ -54,9 +57,10 @@ pub fn load(config: &Config) -> Result<LoadedContent, LoadError> {
         path: laws.clone(),
         reason: e.to_string(),
     })?;
-    let library =
-        Library::load(&assets.join("content"), &statutes).map_err(|e| LoadError::Content(e.to_string()))?;
-    let mut conn = kiosk_storage::open(&config.storage.database).map_err(|e| LoadError::Storage(e.to_string()))?;
+    let library = Library::load(assets.join("content"), &statutes)
+        .map_err(|e| LoadError::Content(e.to_string()))?;
+    let mut conn = kiosk_storage::open(&config.storage.database)
+        .map_err(|e| LoadError::Storage(e.to_string()))?;
     SearchIndex::sync(&mut conn, &library).map_err(|e| LoadError::Storage(e.to_string()))?;
     Ok(LoadedContent {
         library,
@@ -140,7 +144,10 @@ pub fn category_items(content: &LoadedContent) -> Vec<CategoryItem> {
 
 pub fn show_article_list(adapter: &LibraryAdapter, content: &LoadedContent, category: &str) {
     let lib = &content.library;
-    let name = lib.category(category).map(|c| c.name.clone()).unwrap_or_default();
+    let name = lib
+        .category(category)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
     let items: Vec<ArticleItem> = lib
         .articles_in(category)
         .iter()
@@ -168,9 +175,21 @@ pub fn show_article(adapter: &LibraryAdapter, content: &LoadedContent, id: &str)
         .body()
         .iter()
         .map(|b| match b {
-            Block::Heading(t) => BlockItem { kind: 0, text: t.as_str().into(), marker: "".into() },
-            Block::Paragraph(t) => BlockItem { kind: 1, text: t.as_str().into(), marker: "".into() },
-            Block::Bullet(t) => BlockItem { kind: 2, text: t.as_str().into(), marker: "".into() },
+            Block::Heading(t) => BlockItem {
+                kind: 0,
+                text: t.as_str().into(),
+                marker: "".into(),
+            },
+            Block::Paragraph(t) => BlockItem {
+                kind: 1,
+                text: t.as_str().into(),
+                marker: "".into(),
+            },
+            Block::Bullet(t) => BlockItem {
+                kind: 2,
+                text: t.as_str().into(),
+                marker: "".into(),
+            },
             Block::Numbered(n, t) => BlockItem {
                 kind: 3,
                 text: t.as_str().into(),
@@ -183,7 +202,14 @@ pub fn show_article(adapter: &LibraryAdapter, content: &LoadedContent, id: &str)
         .iter()
         .map(|c| SourceItem {
             citation: c.article_label().into(),
-            law_title: book_title(content.statutes.law(&c.law).map(|l| l.title()).unwrap_or(&c.law)).into(),
+            law_title: book_title(
+                content
+                    .statutes
+                    .law(&c.law)
+                    .map(|l| l.title())
+                    .unwrap_or(&c.law),
+            )
+            .into(),
             text: content.statutes.article_text(c).unwrap_or_default().into(),
         })
         .collect();
@@ -223,14 +249,24 @@ fn spans(parts: &[kiosk_library::Span]) -> ModelRc<Span> {
     ModelRc::new(VecModel::from(items))
 }
 
-pub fn show_search(adapter: &SearchAdapter, content: Option<&LoadedContent>, query: &str, hits: Option<Vec<Hit>>) {
+pub fn show_search(
+    adapter: &SearchAdapter,
+    content: Option<&LoadedContent>,
+    query: &str,
+    hits: Option<Vec<Hit>>,
+) {
     let searched = !query.trim().is_empty() && hits.is_some();
     let hits = hits.unwrap_or_default();
     let items: Vec<SearchHit> = hits
         .iter()
         .map(|h| SearchHit {
             id: h.id.as_str().into(),
-            title_text: h.title.iter().map(|s| s.text.as_str()).collect::<String>().into(),
+            title_text: h
+                .title
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<String>()
+                .into(),
             title: spans(&h.title),
             snippet: spans(&h.snippet),
             category: content
@@ -240,16 +276,18 @@ pub fn show_search(adapter: &SearchAdapter, content: Option<&LoadedContent>, que
         })
         .collect();
     let suggestions: Vec<CategoryItem> = match content {
-        Some(c) if searched && hits.is_empty() => kiosk_library::suggest_categories(&c.library, query)
-            .into_iter()
-            .take(6)
-            .map(|cat| CategoryItem {
-                slug: cat.slug.as_str().into(),
-                name: cat.name.as_str().into(),
-                blurb: cat.blurb.as_str().into(),
-                count: 0,
-            })
-            .collect(),
+        Some(c) if searched && hits.is_empty() => {
+            kiosk_library::suggest_categories(&c.library, query)
+                .into_iter()
+                .take(6)
+                .map(|cat| CategoryItem {
+                    slug: cat.slug.as_str().into(),
+                    name: cat.name.as_str().into(),
+                    blurb: cat.blurb.as_str().into(),
+                    count: 0,
+                })
+                .collect()
+        }
         _ => Vec::new(),
     };
     adapter.set_searched(searched);

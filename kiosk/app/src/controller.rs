@@ -15,7 +15,10 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::audio::{Audio, AudioStatus, Sound};
 use crate::content::{ContentHandle, ContentState};
-use crate::{App, AppState, IdleAdapter, KeyboardAdapter, LibraryAdapter, Page, SearchAdapter, StatusItem, StatusKind, Theme};
+use crate::{
+    App, AppState, IdleAdapter, KeyboardAdapter, LibraryAdapter, Page, SearchAdapter, StatusItem,
+    StatusKind, Theme,
+};
 
 /// Everything the terminal's UI thread knows about the current session.
 pub struct Kiosk {
@@ -33,7 +36,12 @@ pub type SharedKiosk = Rc<RefCell<Kiosk>>;
 
 impl Kiosk {
     /// Creates the controller and connects every callback of `app`.
-    pub fn install(app: &App, config: &Config, content: ContentHandle, audio: Audio) -> SharedKiosk {
+    pub fn install(
+        app: &App,
+        config: &Config,
+        content: ContentHandle,
+        audio: Audio,
+    ) -> SharedKiosk {
         let kiosk = Rc::new(RefCell::new(Kiosk {
             app: app.as_weak(),
             session: Session::new(&config.session),
@@ -249,8 +257,14 @@ impl Kiosk {
             AudioStatus::Ready | AudioStatus::Starting => StatusKind::AudioOk,
         };
         let status = vec![
-            StatusItem { kind: StatusKind::Standalone, ok: true },
-            StatusItem { kind: audio_kind, ok: audio_kind == StatusKind::AudioOk },
+            StatusItem {
+                kind: StatusKind::Standalone,
+                ok: true,
+            },
+            StatusItem {
+                kind: audio_kind,
+                ok: audio_kind == StatusKind::AudioOk,
+            },
         ];
         let office = self.office_name.clone();
         let clock = crate::clock::Clock::now();
@@ -281,7 +295,10 @@ impl Kiosk {
             ContentState::Ready(_) => (true, false),
             ContentState::Failed(_) => (false, true),
         };
-        let categories = self.content.library().map(|lib| crate::content::category_items(&lib));
+        let categories = self
+            .content
+            .library()
+            .map(|lib| crate::content::category_items(&lib));
         self.with_app(|app| {
             let state = app.global::<AppState>();
             state.set_library_ready(ready);
@@ -341,7 +358,11 @@ impl Kiosk {
             .iter()
             .map(|c| SharedString::from(c.text.as_str()))
             .collect();
-        let (prev, next, shift) = (engine.has_prev_page(), engine.has_next_page(), engine.is_shifted());
+        let (prev, next, shift) = (
+            engine.has_prev_page(),
+            engine.has_next_page(),
+            engine.is_shifted(),
+        );
         let composing = engine.display_composition().to_owned();
         let committed = self.committed.clone();
         self.with_app(|app| {
@@ -395,7 +416,10 @@ fn apply_edit(field: &mut String, edit: Edit) {
 /// while the controller is busy (re-entrancy from a property change) is
 /// dropped rather than panicking on the RefCell.
 fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
-    fn handler<A>(kiosk: &SharedKiosk, f: impl Fn(&mut Kiosk, A, Instant) + 'static) -> impl Fn(A) + 'static {
+    fn handler<A>(
+        kiosk: &SharedKiosk,
+        f: impl Fn(&mut Kiosk, A, Instant) + 'static,
+    ) -> impl Fn(A) + 'static {
         let weak = Rc::downgrade(kiosk);
         move |arg| {
             if let Some(k) = weak.upgrade()
@@ -421,10 +445,17 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
 
     let library = app.global::<LibraryAdapter>();
     let h = handler(kiosk, |k, slug: SharedString, now| {
-        k.open(Screen::ArticleList { category: slug.to_string() }, now)
+        k.open(
+            Screen::ArticleList {
+                category: slug.to_string(),
+            },
+            now,
+        )
     });
     library.on_open_category(h);
-    let h = handler(kiosk, |k, id: SharedString, now| k.open(Screen::Article { id: id.to_string() }, now));
+    let h = handler(kiosk, |k, id: SharedString, now| {
+        k.open(Screen::Article { id: id.to_string() }, now)
+    });
     library.on_open_article(h);
     let h = handler(kiosk, |k, (), now| k.change_text_size(1, now));
     library.on_text_larger(move || h(()));
@@ -434,7 +465,9 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
     let keyboard = app.global::<KeyboardAdapter>();
     let h = handler(kiosk, |k, name: SharedString, now| k.key(&name, now));
     keyboard.on_key(h);
-    let h = handler(kiosk, |k, index: i32, now| k.candidate(index.max(0) as usize, now));
+    let h = handler(kiosk, |k, index: i32, now| {
+        k.candidate(index.max(0) as usize, now)
+    });
     keyboard.on_candidate(h);
 
     let idle = app.global::<IdleAdapter>();
@@ -446,12 +479,16 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
 pub fn start_ticking(kiosk: &SharedKiosk) -> slint::Timer {
     let timer = slint::Timer::default();
     let weak = Rc::downgrade(kiosk);
-    timer.start(slint::TimerMode::Repeated, Duration::from_millis(500), move || {
-        if let Some(k) = weak.upgrade()
-            && let Ok(mut k) = k.try_borrow_mut()
-        {
-            k.tick(Instant::now());
-        }
-    });
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(500),
+        move || {
+            if let Some(k) = weak.upgrade()
+                && let Ok(mut k) = k.try_borrow_mut()
+            {
+                k.tick(Instant::now());
+            }
+        },
+    );
     timer
 }

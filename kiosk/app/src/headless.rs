@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::rc::Rc;
 
+use slint::PlatformError;
 use slint::platform::software_renderer::{
     MinimalSoftwareWindow, PremultipliedRgbaColor, RepaintBufferType,
 };
 use slint::platform::{Platform, WindowAdapter};
-use slint::PlatformError;
 
 struct HeadlessPlatform {
     window: Rc<MinimalSoftwareWindow>,

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use kiosk_core::Config;
 
 #[derive(Parser)]
-#[command(name = "kiosk", version, about = "公共法律服务一体机 — public legal-service terminal")]
+#[command(
+    name = "kiosk",
+    version,
+    about = "公共法律服务一体机 — public legal-service terminal"
+)]
 struct Cli {
     /// Configuration file (default: config/kiosk.toml if present, or $KIOSK_CONFIG).
     #[arg(long, global = true)]
@@ -39,10 +43,11 @@ enum Command {
 }
 
 fn load_config(cli_path: Option<PathBuf>) -> Result<Config, kiosk_core::ConfigError> {
-    let (path, required) = match cli_path.or_else(|| std::env::var_os("KIOSK_CONFIG").map(PathBuf::from)) {
-        Some(path) => (path, true),
-        None => (PathBuf::from("config/kiosk.toml"), false),
-    };
+    let (path, required) =
+        match cli_path.or_else(|| std::env::var_os("KIOSK_CONFIG").map(PathBuf::from)) {
+            Some(path) => (path, true),
+            None => (PathBuf::from("config/kiosk.toml"), false),
+        };
     Config::load(&path, required, std::env::vars())
 }
 

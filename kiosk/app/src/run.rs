@@ -5,10 +5,10 @@ use std::time::Instant;
 use kiosk_core::Config;
 use slint::ComponentHandle;
 
+use crate::App;
 use crate::audio::Audio;
 use crate::content::{self, ContentHandle};
 use crate::controller::{self, Kiosk};
-use crate::App;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -24,12 +24,15 @@ pub enum RunError {
 pub fn run(config: Config) -> Result<(), RunError> {
     let started = Instant::now();
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        return Err(RunError::NoDisplay("neither DISPLAY nor WAYLAND_DISPLAY is set".into()));
+        return Err(RunError::NoDisplay(
+            "neither DISPLAY nor WAYLAND_DISPLAY is set".into(),
+        ));
     }
     let app = App::new().map_err(|e| RunError::NoDisplay(e.to_string()))?;
     let (w, h) = config.terminal.orientation.size();
     app.set_landscape(w > h);
-    app.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
+    app.window()
+        .set_size(slint::LogicalSize::new(w as f32, h as f32));
 
     let handle = ContentHandle::loading();
     let kiosk = Kiosk::install(&app, &config, handle.clone(), Audio::start(&config.audio));
@@ -46,14 +49,17 @@ pub fn run(config: Config) -> Result<(), RunError> {
         .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
     let weak = std::rc::Rc::downgrade(&kiosk);
     slint::spawn_local(async move {
-        let result = rx.await.unwrap_or_else(|_| {
-            Err(content::LoadError::Storage("content loader stopped".into()))
-        });
+        let result = rx
+            .await
+            .unwrap_or_else(|_| Err(content::LoadError::Storage("content loader stopped".into())));
         handle.finish(result);
         if let Some(k) = weak.upgrade() {
             k.borrow_mut().content_changed();
         }
-        log::info!("library ready {} ms after start", started.elapsed().as_millis());
+        log::info!(
+            "library ready {} ms after start",
+            started.elapsed().as_millis()
+        );
     })
     .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
 

@@ -8,18 +8,21 @@ use std::time::{Duration, Instant};
 use kiosk_core::{Config, Screen};
 use slint::ComponentHandle;
 
+use crate::App;
 use crate::audio::Audio;
 use crate::content::{self, ContentHandle};
 use crate::controller::Kiosk;
 use crate::headless::HeadlessWindow;
-use crate::App;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScreenshotError {
     #[error("headless rendering is unavailable: {0}")]
     Platform(String),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Content(#[from] content::LoadError),
 }
@@ -35,12 +38,15 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     let (w, h) = config.terminal.orientation.size();
     window.set_size(w, h);
     app.set_landscape(w > h);
-    app.show().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    app.show()
+        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
 
     let handle = ContentHandle::loading();
     handle.finish(content::load(config));
     if let content::ContentState::Failed(e) = handle.state() {
-        return Err(ScreenshotError::Platform(format!("library failed to load: {e}")));
+        return Err(ScreenshotError::Platform(format!(
+            "library failed to load: {e}"
+        )));
     }
     let kiosk = Kiosk::install(&app, config, handle.clone(), Audio::silent());
     let library = handle.library().expect("checked above");
@@ -71,7 +77,12 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     shoot("01-home")?;
     k.open(Screen::Categories, t0);
     shoot("02-categories")?;
-    k.open(Screen::ArticleList { category: first_category }, t0);
+    k.open(
+        Screen::ArticleList {
+            category: first_category,
+        },
+        t0,
+    );
     shoot("03-article-list")?;
     k.open(Screen::Article { id: first_article }, t0);
     shoot("04-article")?;
@@ -108,7 +119,11 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     let (w2, h2) = (h, w);
     window.set_size(w2, h2);
     app.set_landscape(w2 > h2);
-    shoot(if w2 > h2 { "13-home-landscape" } else { "13-home-portrait" })?;
+    shoot(if w2 > h2 {
+        "13-home-landscape"
+    } else {
+        "13-home-portrait"
+    })?;
     Ok(written)
 }
 
@@ -121,13 +136,18 @@ pub struct FirstFrame {
     pub rss_after_library_kib: Option<u64>,
 }
 
-pub fn first_frame(config: &Config, started: Instant, out: Option<&Path>) -> Result<FirstFrame, ScreenshotError> {
+pub fn first_frame(
+    config: &Config,
+    started: Instant,
+    out: Option<&Path>,
+) -> Result<FirstFrame, ScreenshotError> {
     let window = HeadlessWindow::install().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     let app = App::new().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     let (w, h) = config.terminal.orientation.size();
     window.set_size(w, h);
     app.set_landscape(w > h);
-    app.show().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    app.show()
+        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
     let handle = ContentHandle::loading();
     // Same order as `kiosk run`: the library loads on a worker thread while
     // the home screen is drawn.
@@ -138,10 +158,12 @@ pub fn first_frame(config: &Config, started: Instant, out: Option<&Path>) -> Res
     let first_frame = started.elapsed();
     let rss_kib = resident_kib();
     if let Some(out) = out {
-        frame.save_png(out).map_err(|source| ScreenshotError::Write {
-            path: out.to_owned(),
-            source,
-        })?;
+        frame
+            .save_png(out)
+            .map_err(|source| ScreenshotError::Write {
+                path: out.to_owned(),
+                source,
+            })?;
     }
     let loaded = loader
         .join()

@@ -9,7 +9,10 @@ use kiosk::headless::{Frame, HeadlessWindow};
 use kiosk::{App, AppState, LibraryAdapter, Page};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-const FONT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fonts/NotoSansCJKsc-Regular-subset.otf");
+const FONT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/fonts/NotoSansCJKsc-Regular-subset.otf"
+);
 
 fn changed_pixels(a: &Frame, b: &Frame, x: u32, y: u32, w: u32, h: u32) -> usize {
     let mut n = 0;
@@ -74,7 +77,10 @@ fn every_character_in_the_content_and_ui_has_a_glyph_in_the_font() {
             }
         }
     }
-    assert!(missing.is_empty(), "characters without a glyph: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "characters without a glyph: {missing:?}"
+    );
 }
 
 fn collect(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {

@@ -10,7 +10,10 @@ use slint::ComponentHandle;
 fn elder_mode_enlarges_text_to_24px_and_targets_to_80px() {
     let t = common::terminal();
     let theme = t.app.global::<Theme>();
-    assert!(theme.get_body() >= 24.0, "normal body text is at least 18 pt");
+    assert!(
+        theme.get_body() >= 24.0,
+        "normal body text is at least 18 pt"
+    );
     assert!(theme.get_target() >= 60.0);
     let normal_body = theme.get_body();
 

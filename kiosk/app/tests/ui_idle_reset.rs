@@ -15,15 +15,24 @@ fn after_the_idle_time_a_count_down_offers_to_continue() {
     let t = common::terminal();
     t.tap("法律知识");
     let idle = t.app.global::<IdleAdapter>();
-    t.kiosk.borrow_mut().tick(Instant::now() + IDLE - Duration::from_secs(5));
+    t.kiosk
+        .borrow_mut()
+        .tick(Instant::now() + IDLE - Duration::from_secs(5));
     assert!(!idle.get_warning());
-    t.kiosk.borrow_mut().tick(Instant::now() + IDLE + Duration::from_millis(100));
+    t.kiosk
+        .borrow_mut()
+        .tick(Instant::now() + IDLE + Duration::from_millis(100));
     assert!(idle.get_warning());
     assert_eq!(idle.get_remaining(), 10);
-    assert!(!t.find_all("继续使用").is_empty(), "the count-down shows 继续使用");
+    assert!(
+        !t.find_all("继续使用").is_empty(),
+        "the count-down shows 继续使用"
+    );
 
     t.tap("继续使用");
-    t.kiosk.borrow_mut().tick(Instant::now() + Duration::from_secs(1));
+    t.kiosk
+        .borrow_mut()
+        .tick(Instant::now() + Duration::from_secs(1));
     assert!(!idle.get_warning());
     assert_eq!(t.page(), Page::Categories, "the resident keeps their place");
 }
@@ -37,11 +46,16 @@ fn when_the_count_down_ends_everything_is_cleared_and_home_returns() {
     let search = t.app.global::<SearchAdapter>();
     assert!(search.get_hits().row_count() > 0);
 
-    t.kiosk.borrow_mut().tick(Instant::now() + IDLE + Duration::from_secs(11));
+    t.kiosk
+        .borrow_mut()
+        .tick(Instant::now() + IDLE + Duration::from_secs(11));
 
     assert_eq!(t.page(), Page::Home);
     assert!(!t.app.global::<IdleAdapter>().get_warning());
-    assert!(!t.app.global::<Theme>().get_elder(), "elder mode ends with the session");
+    assert!(
+        !t.app.global::<Theme>().get_elder(),
+        "elder mode ends with the session"
+    );
     assert_eq!(search.get_committed(), "");
     assert_eq!(search.get_composing(), "");
     assert_eq!(search.get_hits().row_count(), 0);
@@ -62,7 +76,9 @@ fn the_article_last_read_is_wiped_from_the_screen_models() {
     t.tap(&first.title);
     assert_eq!(library.get_article_title(), first.title);
 
-    t.kiosk.borrow_mut().tick(Instant::now() + IDLE + Duration::from_secs(11));
+    t.kiosk
+        .borrow_mut()
+        .tick(Instant::now() + IDLE + Duration::from_secs(11));
 
     assert_eq!(t.page(), Page::Home);
     assert_eq!(library.get_article_title(), "");

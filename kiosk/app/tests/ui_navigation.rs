@@ -12,8 +12,17 @@ fn tapping_the_library_tile_shows_every_category() {
     assert_eq!(t.page(), Page::Home);
     t.tap("法律知识");
     assert_eq!(t.page(), Page::Categories);
-    for name in ["婚姻家庭", "继承", "劳动争议与讨薪", "防范电信网络诈骗", "行政复议与仲裁"] {
-        assert!(!t.find_all(name).is_empty(), "category tile {name} is shown");
+    for name in [
+        "婚姻家庭",
+        "继承",
+        "劳动争议与讨薪",
+        "防范电信网络诈骗",
+        "行政复议与仲裁",
+    ] {
+        assert!(
+            !t.find_all(name).is_empty(),
+            "category tile {name} is shown"
+        );
     }
 }
 
@@ -25,14 +34,27 @@ fn a_category_leads_to_its_articles_and_an_article_opens_in_full() {
     assert_eq!(t.page(), Page::ArticleList);
     let adapter = t.app.global::<LibraryAdapter>();
     assert_eq!(adapter.get_category_name(), "继承");
-    let first = adapter.get_articles().row_data(0).expect("the category has articles");
+    let first = adapter
+        .get_articles()
+        .row_data(0)
+        .expect("the category has articles");
     t.tap(&first.title);
     assert_eq!(t.page(), Page::Article);
     assert_eq!(adapter.get_article_title(), first.title);
-    assert!(adapter.get_article_blocks().row_count() > 3, "the body is shown");
-    assert!(adapter.get_article_sources().row_count() > 0, "its legal basis is shown");
+    assert!(
+        adapter.get_article_blocks().row_count() > 3,
+        "the body is shown"
+    );
+    assert!(
+        adapter.get_article_sources().row_count() > 0,
+        "its legal basis is shown"
+    );
     let source = adapter.get_article_sources().row_data(0).unwrap();
-    assert!(source.text.starts_with('第'), "the cited article's text is quoted: {}", source.text);
+    assert!(
+        source.text.starts_with('第'),
+        "the cited article's text is quoted: {}",
+        source.text
+    );
 }
 
 #[test]
@@ -40,7 +62,12 @@ fn back_retraces_the_path_and_home_returns_from_anywhere() {
     let t = common::terminal();
     t.tap("法律知识");
     t.tap("婚姻家庭");
-    let first = t.app.global::<LibraryAdapter>().get_articles().row_data(0).unwrap();
+    let first = t
+        .app
+        .global::<LibraryAdapter>()
+        .get_articles()
+        .row_data(0)
+        .unwrap();
     t.tap(&first.title);
     t.tap("返回");
     assert_eq!(t.page(), Page::ArticleList);
@@ -64,7 +91,12 @@ fn text_size_buttons_change_the_article_text_within_limits() {
     let t = common::terminal();
     t.tap("法律知识");
     t.tap("公证");
-    let first = t.app.global::<LibraryAdapter>().get_articles().row_data(0).unwrap();
+    let first = t
+        .app
+        .global::<LibraryAdapter>()
+        .get_articles()
+        .row_data(0)
+        .unwrap();
     t.tap(&first.title);
     let theme = t.app.global::<kiosk::Theme>();
     let normal = theme.get_article_body();
@@ -73,7 +105,11 @@ fn text_size_buttons_change_the_article_text_within_limits() {
     for _ in 0..10 {
         t.tap("字大一点 A+");
     }
-    assert_eq!(t.find("字大一点 A+").accessible_enabled(), Some(false), "A+ is disabled at the largest size");
+    assert_eq!(
+        t.find("字大一点 A+").accessible_enabled(),
+        Some(false),
+        "A+ is disabled at the largest size"
+    );
     t.tap("字小一点 A−");
     t.tap("字小一点 A−");
     t.tap("字小一点 A−");

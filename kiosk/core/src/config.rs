@@ -180,12 +180,17 @@ impl Config {
             path: origin.to_owned(),
             reason,
         };
-        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
         let overridden = apply_env_overrides(&mut table, env)?;
         let config: Config = Config::deserialize(table).map_err(|e| {
             let mut reason = e.to_string();
             if !overridden.is_empty() {
-                reason.push_str(&format!(" (environment overrides in effect: {})", overridden.join(", ")));
+                reason.push_str(&format!(
+                    " (environment overrides in effect: {})",
+                    overridden.join(", ")
+                ));
             }
             invalid(reason)
         })?;
@@ -216,7 +221,9 @@ impl Config {
                 accepted: "a number from 0.0 to 1.0",
             });
         }
-        if self.terminal.office_name.trim().is_empty() || self.terminal.office_name.chars().count() > 24 {
+        if self.terminal.office_name.trim().is_empty()
+            || self.terminal.office_name.chars().count() > 24
+        {
             return Err(ConfigError::OutOfRange {
                 field: "terminal.office_name",
                 value: format!("{:?}", self.terminal.office_name),
@@ -316,9 +323,14 @@ mod tests {
 
     #[test]
     fn an_unknown_orientation_names_the_field_and_the_accepted_values() {
-        let err = parse("[terminal]\norientation = \"sideways\"\n").unwrap_err().to_string();
+        let err = parse("[terminal]\norientation = \"sideways\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("orientation"), "{err}");
-        assert!(err.contains("portrait") && err.contains("landscape"), "{err}");
+        assert!(
+            err.contains("portrait") && err.contains("landscape"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -332,13 +344,17 @@ mod tests {
 
     #[test]
     fn a_misspelt_field_is_rejected_with_its_name() {
-        let err = parse("[session]\nidle_timout_secs = 60\n").unwrap_err().to_string();
+        let err = parse("[session]\nidle_timout_secs = 60\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("idle_timout_secs"), "{err}");
     }
 
     #[test]
     fn a_wrong_type_is_rejected() {
-        let err = parse("[audio]\ntap_sound = \"yes\"\n").unwrap_err().to_string();
+        let err = parse("[audio]\ntap_sound = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("tap_sound"), "{err}");
     }
 
@@ -346,7 +362,10 @@ mod tests {
     fn environment_variables_override_file_values() {
         let config = parse_env(
             "[terminal]\noffice_name = \"甲司法所\"\n",
-            &[("KIOSK_TERMINAL_OFFICE_NAME", "乙司法所"), ("KIOSK_SESSION_IDLE_TIMEOUT_SECS", "120")],
+            &[
+                ("KIOSK_TERMINAL_OFFICE_NAME", "乙司法所"),
+                ("KIOSK_SESSION_IDLE_TIMEOUT_SECS", "120"),
+            ],
         )
         .unwrap();
         assert_eq!(config.terminal.office_name, "乙司法所");
@@ -370,7 +389,10 @@ mod tests {
     #[test]
     fn a_missing_optional_file_means_defaults_but_a_missing_required_file_is_an_error() {
         let missing = Path::new("/nonexistent/kiosk.toml");
-        assert_eq!(Config::load(missing, false, Vec::new()).unwrap(), Config::default());
+        assert_eq!(
+            Config::load(missing, false, Vec::new()).unwrap(),
+            Config::default()
+        );
         assert!(matches!(
             Config::load(missing, true, Vec::new()),
             Err(ConfigError::Unreadable { .. })

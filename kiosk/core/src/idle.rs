@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn nothing_counts_down_before_the_first_touch() {
         let (t, start) = timer();
-        assert_eq!(t.phase(start + Duration::from_secs(1000)), IdlePhase::Inactive);
+        assert_eq!(
+            t.phase(start + Duration::from_secs(1000)),
+            IdlePhase::Inactive
+        );
     }
 
     #[test]
@@ -119,7 +122,10 @@ mod tests {
             t.phase(start + Duration::from_millis(99_500)),
             IdlePhase::Warning { remaining_secs: 1 }
         );
-        assert_eq!(t.phase(start + Duration::from_secs(100)), IdlePhase::Expired);
+        assert_eq!(
+            t.phase(start + Duration::from_secs(100)),
+            IdlePhase::Expired
+        );
     }
 
     #[test]
@@ -135,10 +141,19 @@ mod tests {
         let (mut t, start) = timer();
         t.touch(start);
         t.hold(true, start);
-        assert_eq!(t.phase(start + Duration::from_secs(3600)), IdlePhase::Active);
+        assert_eq!(
+            t.phase(start + Duration::from_secs(3600)),
+            IdlePhase::Active
+        );
         t.hold(false, start + Duration::from_secs(3600));
-        assert_eq!(t.phase(start + Duration::from_secs(3650)), IdlePhase::Active);
-        assert_eq!(t.phase(start + Duration::from_secs(3700)), IdlePhase::Expired);
+        assert_eq!(
+            t.phase(start + Duration::from_secs(3650)),
+            IdlePhase::Active
+        );
+        assert_eq!(
+            t.phase(start + Duration::from_secs(3700)),
+            IdlePhase::Expired
+        );
     }
 
     #[test]
@@ -146,7 +161,10 @@ mod tests {
         let (mut t, start) = timer();
         t.touch(start);
         t.reset();
-        assert_eq!(t.phase(start + Duration::from_secs(200)), IdlePhase::Inactive);
+        assert_eq!(
+            t.phase(start + Duration::from_secs(200)),
+            IdlePhase::Inactive
+        );
         assert!(t.touch(start + Duration::from_secs(201)));
     }
 }

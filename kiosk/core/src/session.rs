@@ -18,9 +18,13 @@ pub enum Screen {
     /// The grid of legal-information categories.
     Categories,
     /// The articles of one category (its slug).
-    ArticleList { category: String },
+    ArticleList {
+        category: String,
+    },
     /// One article (its id).
-    Article { id: String },
+    Article {
+        id: String,
+    },
     /// Search with the on-screen keyboard.
     Search,
 }
@@ -181,10 +185,19 @@ mod tests {
     fn back_returns_along_the_path_the_resident_took() {
         let (mut s, _) = session();
         s.open(Screen::Categories);
-        s.open(Screen::ArticleList { category: "inheritance".into() });
-        s.open(Screen::Article { id: "inheritance-order".into() });
+        s.open(Screen::ArticleList {
+            category: "inheritance".into(),
+        });
+        s.open(Screen::Article {
+            id: "inheritance-order".into(),
+        });
         s.back();
-        assert_eq!(s.screen(), &Screen::ArticleList { category: "inheritance".into() });
+        assert_eq!(
+            s.screen(),
+            &Screen::ArticleList {
+                category: "inheritance".into()
+            }
+        );
         s.back();
         s.back();
         s.back();
@@ -243,7 +256,9 @@ mod tests {
         s.change_text_size(2);
         s.open(Screen::Search);
         s.set_search_query("工资");
-        s.open(Screen::Article { id: "labour-wages".into() });
+        s.open(Screen::Article {
+            id: "labour-wages".into(),
+        });
         assert_eq!(s.tick(now + secs(95)), None);
         assert_eq!(
             s.idle_phase(now + secs(95)),

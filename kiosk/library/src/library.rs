@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use serde::Deserialize;
 
@@ -51,8 +50,9 @@ pub struct Library {
     ranges: Vec<Range<usize>>,
     by_id: HashMap<String, usize>,
     hash: u64,
-    /// What category suggestions score against, gathered on first use.
-    vocabulary: OnceLock<Vocabulary>,
+    /// What category suggestions score against, gathered at load (which
+    /// runs off the UI thread) so that a suggestion costs microseconds.
+    vocabulary: Vocabulary,
 }
 
 /// Collects problems across files.
@@ -215,14 +215,16 @@ impl Library {
                 }
             })
             .collect();
-        Ok(Library {
+        let mut library = Library {
             categories,
             articles,
             ranges,
             by_id,
             hash: hasher.finish(),
-            vocabulary: OnceLock::new(),
-        })
+            vocabulary: Vocabulary::default(),
+        };
+        library.vocabulary = Vocabulary::of(&library);
+        Ok(library)
     }
 
     /// Categories in the order of `categories.toml`.
@@ -261,7 +263,7 @@ impl Library {
     }
 
     pub(crate) fn vocabulary(&self) -> &Vocabulary {
-        self.vocabulary.get_or_init(|| Vocabulary::of(self))
+        &self.vocabulary
     }
 }
 

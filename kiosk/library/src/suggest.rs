@@ -10,7 +10,7 @@
 //! describe the category. Scored categories come first, best first; then
 //! every other category in grid order.
 //!
-//! The vocabulary is gathered once per loaded library (on first use), so a
+//! The vocabulary is gathered once, when the library is loaded, so a
 //! suggestion costs microseconds even for a large library.
 
 use std::collections::{HashMap, HashSet};

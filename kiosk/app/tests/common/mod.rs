@@ -30,7 +30,11 @@ pub fn terminal() -> Terminal {
     assert!(handle.library().is_some(), "library loads");
     let kiosk = Kiosk::install(&app, &config, handle, Audio::silent());
     app.show().expect("show");
-    Terminal { app, kiosk, _dir: dir }
+    Terminal {
+        app,
+        kiosk,
+        _dir: dir,
+    }
 }
 
 impl Terminal {
