@@ -104,7 +104,23 @@ impl Audio {
     }
 }
 
+/// Whether the kernel knows any sound card. Asking ALSA itself on a machine
+/// without one fills stderr with configuration errors, so look first.
+fn sound_card_present() -> bool {
+    match std::fs::read_to_string("/proc/asound/cards") {
+        Ok(cards) => !cards.contains("no soundcards"),
+        // No /proc/asound at all: no ALSA driver loaded, hence no card.
+        Err(_) => !std::path::Path::new("/proc").exists(),
+    }
+}
+
 fn audio_thread(rx: mpsc::Receiver<Sound>, status: Arc<AtomicU8>, volume: f32) {
+    if !sound_card_present() {
+        log::warn!("no audio: this machine has no sound card; continuing silently");
+        status.store(AudioStatus::NoDevice as u8, Ordering::Relaxed);
+        for _ in rx {}
+        return;
+    }
     let stream = match rodio::OutputStreamBuilder::open_default_stream() {
         Ok(mut stream) => {
             stream.log_on_drop(false);

@@ -243,13 +243,24 @@ impl Kiosk {
         self.render_idle(Instant::now());
     }
 
+    /// Clock and status; the status model is replaced only when a status
+    /// changed, so the twice-a-second tick does not re-lay out the header.
     fn render_header(&mut self) {
         let audio = self.audio.status();
-        if self.last_audio_status != Some(audio) {
-            self.last_audio_status = Some(audio);
-            if audio == AudioStatus::NoDevice {
-                log::info!("status: no audio device");
-            }
+        let clock = crate::clock::Clock::now();
+        self.with_app(|app| {
+            let state = app.global::<AppState>();
+            state.set_month(clock.month);
+            state.set_day(clock.day);
+            state.set_weekday(clock.weekday);
+            state.set_time(clock.time.into());
+        });
+        if self.last_audio_status == Some(audio) {
+            return;
+        }
+        self.last_audio_status = Some(audio);
+        if audio == AudioStatus::NoDevice {
+            log::info!("status: no audio device");
         }
         let audio_kind = match audio {
             AudioStatus::NoDevice => StatusKind::AudioNone,
@@ -267,14 +278,9 @@ impl Kiosk {
             },
         ];
         let office = self.office_name.clone();
-        let clock = crate::clock::Clock::now();
         self.with_app(|app| {
             let state = app.global::<AppState>();
             state.set_office_name(office.into());
-            state.set_month(clock.month);
-            state.set_day(clock.day);
-            state.set_weekday(clock.weekday);
-            state.set_time(clock.time.into());
             state.set_status(ModelRc::new(VecModel::from(status)));
         });
     }
