@@ -9,18 +9,18 @@ use std::sync::Arc;
 
 use kiosk_core::Config;
 use kiosk_ime::Dictionary;
-use kiosk_library::{Block, Hit, Library, SearchIndex, Statutes};
+use kiosk_library::{Block, Library, SearchIndex, Statutes};
 use rusqlite::Connection;
 use slint::{ModelRc, SharedString, VecModel};
 
-use crate::{
-    ArticleItem, BlockItem, CategoryItem, LibraryAdapter, SearchAdapter, SearchHit, Service,
-    SourceItem, Span,
-};
+use crate::{ArticleItem, BlockItem, CategoryItem, LibraryAdapter, Service, SourceItem};
 
 /// Everything loaded at start-up that the screens read.
 pub struct LoadedContent {
-    pub library: Library,
+    /// Shared with the search worker thread.
+    pub library: Arc<Library>,
+    /// Where `db` lives, so the search worker can open its own connection.
+    pub db_path: PathBuf,
     pub statutes: Statutes,
     /// The kiosk's database, holding the search index.
     pub db: Connection,
@@ -63,7 +63,8 @@ pub fn load(config: &Config) -> Result<LoadedContent, LoadError> {
         .map_err(|e| LoadError::Storage(e.to_string()))?;
     SearchIndex::sync(&mut conn, &library).map_err(|e| LoadError::Storage(e.to_string()))?;
     Ok(LoadedContent {
-        library,
+        library: Arc::new(library),
+        db_path: config.storage.database.clone(),
         statutes,
         db: conn,
         dictionary: Dictionary::embedded(),
@@ -112,19 +113,6 @@ impl ContentHandle {
 
     pub fn ime_dictionary(&self) -> Option<Arc<Dictionary>> {
         self.library().map(|c| c.dictionary.clone())
-    }
-
-    /// Runs a search; `None` while the library is not loaded.
-    pub fn search(&self, query: &str) -> Option<Vec<Hit>> {
-        let content = self.library()?;
-        let hits = SearchIndex::search(&content.db, query, 30);
-        match hits {
-            Ok(hits) => Some(hits),
-            Err(e) => {
-                log::error!("search failed: {e}");
-                Some(Vec::new())
-            }
-        }
     }
 }
 
@@ -236,63 +224,6 @@ pub fn show_article(adapter: &LibraryAdapter, content: &LoadedContent, id: &str)
 /// title inside it in 〈…〉.
 fn book_title(title: &str) -> String {
     format!("《{}》", title.replace('《', "〈").replace('》', "〉"))
-}
-
-fn spans(parts: &[kiosk_library::Span]) -> ModelRc<Span> {
-    let items: Vec<Span> = parts
-        .iter()
-        .map(|s| Span {
-            text: s.text.as_str().into(),
-            highlight: s.highlight,
-        })
-        .collect();
-    ModelRc::new(VecModel::from(items))
-}
-
-pub fn show_search(
-    adapter: &SearchAdapter,
-    content: Option<&LoadedContent>,
-    query: &str,
-    hits: Option<Vec<Hit>>,
-) {
-    let searched = !query.trim().is_empty() && hits.is_some();
-    let hits = hits.unwrap_or_default();
-    let items: Vec<SearchHit> = hits
-        .iter()
-        .map(|h| SearchHit {
-            id: h.id.as_str().into(),
-            title_text: h
-                .title
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<String>()
-                .into(),
-            title: spans(&h.title),
-            snippet: spans(&h.snippet),
-            category: content
-                .and_then(|c| c.library.category(&h.category))
-                .map(|c| SharedString::from(c.name.as_str()))
-                .unwrap_or_default(),
-        })
-        .collect();
-    let suggestions: Vec<CategoryItem> = match content {
-        Some(c) if searched && hits.is_empty() => {
-            kiosk_library::suggest_categories(&c.library, query)
-                .into_iter()
-                .take(6)
-                .map(|cat| CategoryItem {
-                    slug: cat.slug.as_str().into(),
-                    name: cat.name.as_str().into(),
-                    blurb: cat.blurb.as_str().into(),
-                    count: 0,
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    adapter.set_searched(searched);
-    adapter.set_hits(ModelRc::new(VecModel::from(items)));
-    adapter.set_suggestions(ModelRc::new(VecModel::from(suggestions)));
 }
 
 /// Empties the article list and article models (session end).

@@ -15,6 +15,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::audio::{Audio, AudioStatus, Sound};
 use crate::content::{ContentHandle, ContentState};
+use crate::search::SearchWorker;
 use crate::{
     App, AppState, IdleAdapter, KeyboardAdapter, LibraryAdapter, Page, SearchAdapter, StatusItem,
     StatusKind, Theme,
@@ -26,6 +27,7 @@ pub struct Kiosk {
     session: Session,
     content: ContentHandle,
     keyboard: Option<Engine>,
+    search_worker: Option<SearchWorker>,
     committed: String,
     audio: Audio,
     office_name: String,
@@ -47,6 +49,7 @@ impl Kiosk {
             session: Session::new(&config.session),
             content,
             keyboard: None,
+            search_worker: None,
             committed: String::new(),
             audio,
             office_name: config.terminal.office_name.clone(),
@@ -384,14 +387,39 @@ impl Kiosk {
         });
     }
 
+    /// Shows results for the session's query: at once for an empty query,
+    /// otherwise when the search worker answers (or inline without one).
     fn render_search(&self) {
-        let query = self.session.search_query().to_owned();
-        let results = self.content.search(&query);
-        let content = self.content.library();
-        self.with_app(|app| {
-            let adapter = app.global::<SearchAdapter>();
-            crate::content::show_search(&adapter, content.as_deref(), &query, results);
-        });
+        let query = self.session.search_query();
+        if let Some(worker) = &self.search_worker {
+            // Sent even when empty, so an answer still on its way for an
+            // older query is followed by this one.
+            worker.submit(query);
+            if !query.trim().is_empty() {
+                return;
+            }
+        }
+        let outcome = match self.content.library() {
+            Some(content) => crate::search::run(&content.library, &content.db, query),
+            None => crate::search::SearchOutcome::default(),
+        };
+        self.with_app(|app| crate::search::show(&app.global::<SearchAdapter>(), &outcome));
+    }
+
+    /// Moves searching to a worker thread (the running terminal; screenshots
+    /// and tests search inline, deterministically).
+    pub fn search_in_background(&mut self) {
+        let Some(content) = self.content.library() else {
+            return;
+        };
+        match SearchWorker::spawn(
+            content.library.clone(),
+            content.db_path.clone(),
+            self.app.clone(),
+        ) {
+            Ok(worker) => self.search_worker = Some(worker),
+            Err(e) => log::error!("cannot start the search thread, searching inline: {e}"),
+        }
     }
 
     fn render_idle(&self, now: Instant) {

@@ -2,7 +2,8 @@
 //! session core, sounds, and headless rendering for screenshots.
 //!
 //! Map: `controller` connects UI callbacks to [`kiosk_core::Session`];
-//! `content` loads the legal library and fills the library/search models;
+//! `content` loads the legal library and fills the library models;
+//! `search` runs queries on a worker thread;
 //! `audio` plays prompts on its own thread; `headless` renders without a
 //! display; `run` and `screenshot` are the two ways to show the UI.
 
@@ -15,3 +16,4 @@ pub mod controller;
 pub mod headless;
 pub mod run;
 pub mod screenshot;
+pub mod search;

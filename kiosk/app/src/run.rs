@@ -54,7 +54,9 @@ pub fn run(config: Config) -> Result<(), RunError> {
             .unwrap_or_else(|_| Err(content::LoadError::Storage("content loader stopped".into())));
         handle.finish(result);
         if let Some(k) = weak.upgrade() {
-            k.borrow_mut().content_changed();
+            let mut k = k.borrow_mut();
+            k.search_in_background();
+            k.content_changed();
         }
         log::info!(
             "library ready {} ms after start",

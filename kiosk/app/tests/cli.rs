@@ -14,7 +14,10 @@ fn kiosk() -> Command {
 
 fn stderr_of(cmd: &mut Command) -> (i32, String) {
     let out = cmd.output().expect("kiosk runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -22,7 +25,10 @@ fn without_a_display_it_says_so_in_one_line_and_points_to_screenshot() {
     let (code, err) = stderr_of(&mut kiosk());
     assert_eq!(code, 1);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("no display") && err.contains("kiosk screenshot"), "{err}");
+    assert!(
+        err.contains("no display") && err.contains("kiosk screenshot"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }
 
@@ -34,7 +40,10 @@ fn a_wrong_configuration_value_names_the_field_and_the_accepted_values() {
     std::fs::write(&file, "[terminal]\norientation = \"upside-down\"\n").unwrap();
     let (code, err) = stderr_of(kiosk().arg("--config").arg(&file));
     assert_eq!(code, 2);
-    assert!(err.contains("orientation") && err.contains("portrait"), "{err}");
+    assert!(
+        err.contains("orientation") && err.contains("portrait"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -62,8 +71,15 @@ fn screenshot_renders_every_screen_to_png_without_a_display() {
         .env("KIOSK_STORAGE_DATABASE", dir.join("kiosk.db"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
     for screen in [
         "01-home",
         "02-categories",
@@ -76,13 +92,20 @@ fn screenshot_renders_every_screen_to_png_without_a_display() {
         "13-home-landscape",
     ] {
         let path = dir.join(format!("{screen}.png"));
-        assert!(listed.iter().any(|l| l.ends_with(&format!("{screen}.png"))), "{screen} listed");
+        assert!(
+            listed.iter().any(|l| l.ends_with(&format!("{screen}.png"))),
+            "{screen} listed"
+        );
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
         // IHDR: width and height, big-endian, at bytes 16..24.
         let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
         let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-        let expected = if screen.ends_with("landscape") { (1920, 1080) } else { (1080, 1920) };
+        let expected = if screen.ends_with("landscape") {
+            (1920, 1080)
+        } else {
+            (1080, 1920)
+        };
         assert_eq!((width, height), expected, "{screen}");
     }
     std::fs::remove_dir_all(&dir).unwrap();

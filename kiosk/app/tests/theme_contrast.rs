@@ -7,7 +7,11 @@ use slint::{Color, ComponentHandle};
 fn luminance(c: Color) -> f64 {
     let channel = |v: u8| {
         let s = v as f64 / 255.0;
-        if s <= 0.03928 { s / 12.92 } else { ((s + 0.055) / 1.055).powf(2.4) }
+        if s <= 0.03928 {
+            s / 12.92
+        } else {
+            ((s + 0.055) / 1.055).powf(2.4)
+        }
     };
     0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
 }
@@ -37,7 +41,11 @@ fn every_text_and_background_pair_has_at_least_4_5_to_1_contrast() {
         ("ink on highlight", t.get_ink(), t.get_accent_bg()),
         ("ink on key", t.get_ink(), t.get_key_bg()),
         ("ink on special key", t.get_ink(), t.get_key_special_bg()),
-        ("muted ink on divider (pressed)", t.get_ink_muted(), t.get_divider()),
+        (
+            "muted ink on divider (pressed)",
+            t.get_ink_muted(),
+            t.get_divider(),
+        ),
     ];
     for (name, fg, bg) in pairs {
         let ratio = contrast(fg, bg);

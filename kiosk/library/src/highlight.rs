@@ -168,7 +168,9 @@ pub(crate) fn spans(text: &str, window: Range<usize>, ranges: &[Range<usize>]) -
 
 /// About [`SNIPPET_CHARS`] characters of `body` around `first` (a byte
 /// range), within the line (block) that holds it, with `…` where text was
-/// cut, and every range of `ranges` inside it highlighted.
+/// cut, and every range of `ranges` inside it highlighted. The cut never
+/// falls inside a range: a later match that does not fit is left out, so
+/// each highlight shown is a whole match.
 pub(crate) fn snippet(body: &str, first: Range<usize>, ranges: &[Range<usize>]) -> Vec<Span> {
     let line_start = body[..first.start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = body[first.end..]
@@ -187,6 +189,13 @@ pub(crate) fn snippet(body: &str, first: Range<usize>, ranges: &[Range<usize>]) 
         .char_indices()
         .nth(SNIPPET_CHARS.saturating_sub(used))
         .map_or(line_end, |(i, _)| first.end + i);
+    // A match the cut would halve is left out whole (a highlighted 法律 of
+    // 法律援助 reads as a match of 法律); the one shown first is kept whole.
+    let end = match ranges.iter().find(|r| r.start < end && end < r.end) {
+        Some(r) if r.start > first.start => r.start,
+        Some(r) => r.end.min(line_end),
+        None => end,
+    };
     let mut out = Vec::new();
     if start > line_start {
         out.push(Span {
@@ -277,6 +286,23 @@ mod tests {
     fn matches_do_not_span_punctuation() {
         let (ranges, _) = find_matches("离，婚", &[han("离婚")], false, None);
         assert!(ranges.is_empty());
+    }
+
+    #[test]
+    fn snippet_never_cuts_a_match_in_half() {
+        // The second 法律援助 would straddle the 40th character.
+        let body = "法律援助".to_string() + &"甲".repeat(34) + "法律援助机构";
+        let (ranges, first) = find_matches(&body, &[han("法律援助")], false, Some(SNIPPET_BYTES));
+        let text = render(&snippet(&body, first.unwrap(), &ranges));
+        assert_eq!(text, format!("[法律援助]{}…", "甲".repeat(34)));
+        // Overlapping matches merged past the window are shown whole.
+        let body = "婚".repeat(45) + "乙";
+        let (ranges, first) = find_matches(&body, &[han("婚婚")], false, Some(SNIPPET_BYTES));
+        let text = render(&snippet(&body, first.unwrap(), &ranges));
+        assert!(
+            text.starts_with(&format!("[{}]", "婚".repeat(45))),
+            "{text}"
+        );
     }
 
     #[test]

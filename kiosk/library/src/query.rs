@@ -11,8 +11,10 @@
 use crate::readings::{Piece, initials, segmentations};
 use crate::text::{CellKind, cells, is_han, normalize};
 
-/// Characters of a query beyond this are ignored: no resident types more,
-/// and it bounds the work a pasted paragraph could cause.
+/// A query with more letters, digits and characters than this (spaces and
+/// punctuation not counted) finds nothing: no resident types more, no
+/// title or keyword is that long, and it bounds the work a pasted
+/// paragraph could cause.
 const MAX_QUERY_CHARS: usize = 40;
 /// Pinyin splits considered per run of letters.
 const MAX_SPLITS: usize = 24;
@@ -65,17 +67,31 @@ impl CellMatch {
     }
 }
 
-/// The alternatives for a query; empty when there is nothing to search for.
+/// The alternatives for a query; empty when there is nothing to search for,
+/// or more than can be matched whole (see [`MAX_QUERY_CHARS`]).
 pub(crate) fn alternatives(query: &str) -> Vec<Vec<CellMatch>> {
     // Punctuation in a query is noise, not a boundary: drop it, keeping
     // whitespace, which separates runs of letters and is then dropped too
-    // (`离 婚` is the phrase 离婚).
-    let cleaned: String = query
-        .chars()
-        .take(MAX_QUERY_CHARS)
-        .map(normalize)
-        .filter(|&c| c.is_alphanumeric() || c.is_whitespace() || is_han(c))
-        .collect();
+    // (`离 婚` is the phrase 离婚). An apostrophe is the pinyin syllable
+    // separator (`xi'an` is two syllables, 西安, not 先), so it separates
+    // like a space.
+    let mut cleaned = String::new();
+    let mut kept = 0;
+    for c in query.chars().map(normalize) {
+        if matches!(c, '\'' | '\u{2019}') || c.is_whitespace() {
+            if !cleaned.ends_with(' ') {
+                cleaned.push(' ');
+            }
+        } else if c.is_alphanumeric() || is_han(c) {
+            kept += 1;
+            if kept > MAX_QUERY_CHARS {
+                // Every hit must contain the whole query; searching for a
+                // cut-off part of it would break that.
+                return Vec::new();
+            }
+            cleaned.push(c);
+        }
+    }
     let tokens: Vec<CellKind> = cells(&cleaned).map(|cell| cell.kind).collect();
     let mut out: Vec<Vec<CellMatch>> = vec![Vec::new()];
     let count = tokens.len();
@@ -135,6 +151,26 @@ mod tests {
     fn chinese_query_is_a_phrase_of_characters() {
         assert_eq!(alternatives("离婚"), vec![vec![Han('离'), Han('婚')]]);
         assert_eq!(alternatives(" 离 婚 "), vec![vec![Han('离'), Han('婚')]]);
+    }
+
+    #[test]
+    fn an_apostrophe_separates_syllables() {
+        assert_eq!(
+            alternatives("xi'an"),
+            alternatives("xi an"),
+            "two syllables, as the IME shows them"
+        );
+        assert!(!alternatives("xi'an").contains(&vec![SyllablePrefix("xian".into())]));
+    }
+
+    #[test]
+    fn a_query_too_long_to_match_whole_has_no_alternatives() {
+        let longest = "离".repeat(MAX_QUERY_CHARS);
+        assert_eq!(alternatives(&longest).len(), 1);
+        assert!(alternatives(&format!("{longest}婚")).is_empty());
+        // Spaces and punctuation do not count.
+        let spaced = format!("{longest}{}", " ，".repeat(1000));
+        assert_eq!(alternatives(&spaced).len(), 1);
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub struct Terminal {
 /// A fresh terminal with its library loaded, on the home screen.
 pub fn terminal() -> Terminal {
     i_slint_backend_testing::init_no_event_loop();
+    terminal_on_current_backend()
+}
+
+/// The same, for a test that initialised a testing backend with an event
+/// loop itself.
+pub fn terminal_on_current_backend() -> Terminal {
     let dir = TempDir::new();
     let mut config = Config::default();
     config.storage.database = dir.0.join("kiosk.db");
