@@ -304,14 +304,22 @@ impl Kiosk {
             ContentState::Ready(_) => (true, false),
             ContentState::Failed(_) => (false, true),
         };
-        let categories = self
-            .content
-            .library()
-            .map(|lib| crate::content::category_items(&lib));
+        let content = self.content.library();
+        let categories = content.as_ref().map(|c| crate::content::category_items(c));
+        let counts = content.as_ref().map(|c| {
+            (
+                c.library.articles().len() as i32,
+                c.statutes.laws().count() as i32,
+            )
+        });
         self.with_app(|app| {
             let state = app.global::<AppState>();
             state.set_library_ready(ready);
             state.set_library_failed(failed);
+            if let Some((articles, laws)) = counts {
+                state.set_article_count(articles);
+                state.set_law_count(laws);
+            }
             if let Some(items) = categories {
                 app.global::<LibraryAdapter>()
                     .set_categories(ModelRc::new(VecModel::from(items)));
@@ -343,6 +351,7 @@ impl Kiosk {
                     Page::Article
                 }
                 Screen::Search => Page::Search,
+                Screen::About => Page::About,
             };
             state.set_page(page);
         });
@@ -472,6 +481,8 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
     state.on_open_categories(move || h(()));
     let h = handler(kiosk, |k, (), now| k.open(Screen::Search, now));
     state.on_open_search(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.open(Screen::About, now));
+    state.on_open_about(move || h(()));
     let h = handler(kiosk, |k, (), now| k.toggle_elder_mode(now));
     state.on_toggle_elder_mode(move || h(()));
     let h = handler(kiosk, |k, (), now| k.activity(now));

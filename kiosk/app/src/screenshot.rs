@@ -104,6 +104,9 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     k.key("mode-digits", t0);
     shoot("08-keyboard-digits")?;
     k.home(t0);
+    k.open(Screen::About, t0);
+    shoot("08b-about")?;
+    k.home(t0);
     k.toggle_elder_mode(t0);
     shoot("09-elder-mode-home")?;
     k.open(Screen::Categories, t0);

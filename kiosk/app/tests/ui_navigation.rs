@@ -116,3 +116,19 @@ fn text_size_buttons_change_the_article_text_within_limits() {
     t.tap("字小一点 A−");
     assert!(theme.get_article_body() < normal);
 }
+
+#[test]
+fn the_about_page_names_the_content_sources_and_licences() {
+    let t = common::terminal();
+    t.tap("关于本机");
+    assert_eq!(t.page(), Page::About);
+    let state = t.app.global::<kiosk::AppState>();
+    assert!(
+        state.get_article_count() >= 80,
+        "{} articles",
+        state.get_article_count()
+    );
+    assert!(state.get_law_count() >= 30);
+    t.tap("首页");
+    assert_eq!(t.page(), Page::Home);
+}

@@ -27,6 +27,8 @@ pub enum Screen {
     },
     /// Search with the on-screen keyboard.
     Search,
+    /// About this terminal: software, licences, sources of the content.
+    About,
 }
 
 /// Something the UI layer must do beyond re-rendering.
