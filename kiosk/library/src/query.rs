@@ -4,9 +4,36 @@
 //! matchers, one per consecutive cell of a match (see [`crate::text`]). Han
 //! characters must match themselves. A run of Latin letters is read both as
 //! a literal word (for `APP` in a title) and as every plausible split into
-//! pinyin pieces (see [`crate::readings`]). Whitespace separates runs and is
-//! otherwise ignored, as is punctuation. The query matches where any
-//! alternative matches.
+//! pinyin pieces (see [`crate::readings`]). Whitespace and the pinyin
+//! syllable separator `'` separate runs and are otherwise ignored;
+//! punctuation is ignored. The query matches where any alternative matches.
+//!
+//! Whatever the kind of query, every match is the *whole* query over one
+//! run of consecutive cells of one field (the title, one keyword, one line
+//! of the body), and that run is what gets highlighted. Nothing is skipped,
+//! and no part of the query is dropped to find more:
+//!
+//! - Chinese, `离婚`: those characters, adjacent. Spaces and punctuation in
+//!   the query do not count (`离 婚` and `离，婚` are 离婚); a gap in the text
+//!   does (离，婚 in a text is not 离婚).
+//! - Initials, `hy`, `flyz`, `qqqq`: one character per initial (`zh`, `ch`,
+//!   `sh` may be one initial), adjacent. `flyz` is 法律援助; `fy` is never
+//!   法…援 of it; `qqqq` needs four adjacent q-characters (亲戚欠钱). A
+//!   single letter may match a single character.
+//! - Full pinyin and mixes, `hunyin`, `huny`, `hyin`, `lihunxieyi`: pieces,
+//!   each one character's syllable in full or its initial; the last piece
+//!   of the query may be an unfinished syllable (`hunyi`).
+//! - Chinese then letters, `离hun`, `婚yin`, `离h` (characters picked from
+//!   the keyboard's candidates, then letters still composing): the
+//!   characters literally, then the letters as the pinyin of the characters
+//!   right after them (or as the start of a Latin word right after them).
+//!   Letters then Chinese, `hun姻`, likewise.
+//! - Latin words and digits, `12348`, `APP`: a word equal to it; the last
+//!   one may be unfinished (`1234` finds 12348).
+//!
+//! Pinyin is matched in titles and keywords only; bodies match Chinese and
+//! words literally. A query longer than [`MAX_QUERY_CHARS`] finds nothing
+//! rather than a part of it.
 
 use crate::readings::{Piece, initials, segmentations};
 use crate::text::{CellKind, cells, is_han, normalize};

@@ -98,67 +98,113 @@ pub(crate) enum Piece {
 const MAX_SYLLABLE: usize = 6;
 
 /// Splits a run of lowercase letters into pieces, every way that could be
-/// meant, most whole syllables first. `open_end` says the run ends the query,
-/// so its last piece may be a partial syllable. At most `cap` splits are
-/// returned: a bound on work for long, ambiguous strings of vowels.
+/// meant, fewest pieces (so most whole syllables) first. `open_end` says the
+/// run ends the query, so its last piece may be a partial syllable.
+///
+/// At most `cap` splits are returned: a bound on work, because many
+/// syllables also split into an initial and a syllable (`lai` as `l` + `ai`,
+/// `zheng` as `zh` + `eng`), so a long string has exponentially many splits.
+/// Taking them fewest pieces first keeps the reading a resident meant: a
+/// depth-first walk taking the longest piece first spent the cap on
+/// `lin'eng'…` variants and never reached `li'neng'yao'hui'lai`.
 pub(crate) fn segmentations(letters: &str, open_end: bool, cap: usize) -> Vec<Vec<Piece>> {
     let n = letters.len();
     if n == 0 || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
         return Vec::new();
     }
-    let piece_ok = |i: usize, j: usize| {
-        let s = &letters[i..j];
-        if j == n && open_end {
-            is_initial(s) || is_syllable_prefix(s)
-        } else {
-            is_initial(s) || is_syllable(s)
-        }
-    };
-    // can[i]: letters[i..] splits completely; lets the search skip dead ends.
-    let mut can = vec![false; n + 1];
-    can[n] = true;
+    // ok[i][len - 1]: letters[i..i + len] can be one piece.
+    let ok: Vec<[bool; MAX_SYLLABLE]> = (0..n)
+        .map(|i| {
+            let mut row = [false; MAX_SYLLABLE];
+            for (len, slot) in row.iter_mut().enumerate().map(|(k, s)| (k + 1, s)) {
+                let j = i + len;
+                if j > n {
+                    break;
+                }
+                let s = &letters[i..j];
+                *slot = if j == n && open_end {
+                    is_initial(s) || is_syllable_prefix(s)
+                } else {
+                    is_initial(s) || is_syllable(s)
+                };
+            }
+            row
+        })
+        .collect();
+    // splits[i][k]: letters[i..] splits into exactly k pieces; lets the walk
+    // below enter only branches that end in a split.
+    let mut splits = vec![vec![false; n + 1]; n + 1];
+    splits[n][0] = true;
     for i in (0..n).rev() {
-        can[i] = (i + 1..=(i + MAX_SYLLABLE).min(n)).any(|j| can[j] && piece_ok(i, j));
+        for len in 1..=MAX_SYLLABLE.min(n - i) {
+            if ok[i][len - 1] {
+                for k in 1..=n - i {
+                    if splits[i + len][k - 1] {
+                        splits[i][k] = true;
+                    }
+                }
+            }
+        }
     }
-    let mut out = Vec::new();
-    let mut stack: Vec<(usize, usize)> = Vec::new();
-    if can[0] {
-        walk(
-            letters, 0, open_end, &can, &piece_ok, &mut stack, &mut out, cap,
-        );
+    let mut walk = Walk {
+        letters,
+        open_end,
+        ok: &ok,
+        splits: &splits,
+        stack: Vec::new(),
+        out: Vec::new(),
+        cap,
+    };
+    let counts = splits[0]
+        .iter()
+        .enumerate()
+        .filter_map(|(pieces, &can)| can.then_some(pieces));
+    for pieces in counts {
+        if walk.out.len() >= cap {
+            break;
+        }
+        walk.walk(0, pieces);
     }
-    out
+    walk.out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    letters: &str,
-    i: usize,
+/// The depth-first part of [`segmentations`]: every split of the rest into
+/// exactly the given number of pieces, longest first piece first.
+struct Walk<'a> {
+    letters: &'a str,
     open_end: bool,
-    can: &[bool],
-    piece_ok: &dyn Fn(usize, usize) -> bool,
-    stack: &mut Vec<(usize, usize)>,
-    out: &mut Vec<Vec<Piece>>,
+    ok: &'a [[bool; MAX_SYLLABLE]],
+    splits: &'a [Vec<bool>],
+    stack: Vec<(usize, usize)>,
+    out: Vec<Vec<Piece>>,
     cap: usize,
-) {
-    let n = letters.len();
-    if out.len() >= cap {
-        return;
-    }
-    if i == n {
-        out.push(
-            stack
+}
+
+impl Walk<'_> {
+    fn walk(&mut self, i: usize, pieces: usize) {
+        let n = self.letters.len();
+        if self.out.len() >= self.cap {
+            return;
+        }
+        if i == n {
+            let split = self
+                .stack
                 .iter()
-                .map(|&(a, b)| classify(&letters[a..b], b == n && open_end))
-                .collect(),
-        );
-        return;
-    }
-    for j in (i + 1..=(i + MAX_SYLLABLE).min(n)).rev() {
-        if can[j] && piece_ok(i, j) {
-            stack.push((i, j));
-            walk(letters, j, open_end, can, piece_ok, stack, out, cap);
-            stack.pop();
+                .map(|&(a, b)| classify(&self.letters[a..b], b == n && self.open_end))
+                .collect();
+            self.out.push(split);
+            return;
+        }
+        // Entered only where `splits` says the rest takes `pieces` (>= 1).
+        let Some(rest) = pieces.checked_sub(1) else {
+            return;
+        };
+        for len in (1..=MAX_SYLLABLE.min(n - i)).rev() {
+            if self.ok[i][len - 1] && self.splits[i + len][rest] {
+                self.stack.push((i, i + len));
+                self.walk(i + len, rest);
+                self.stack.pop();
+            }
         }
     }
 }
@@ -236,6 +282,29 @@ mod tests {
         assert!(segmentations("iu", true, 32).is_empty());
         assert!(segmentations("", true, 32).is_empty());
         assert!(segmentations("ab1", true, 32).is_empty());
+    }
+
+    #[test]
+    fn long_full_pinyin_keeps_its_meant_reading_under_the_cap() {
+        // Many splits exist (l'ai, zh'eng, …); the fewest-piece ones come
+        // first, so the cap cannot crowd out the reading meant.
+        let s = segmentations("linengyaohuilai", true, 24);
+        assert!(s.contains(&vec![
+            full("li"),
+            full("neng"),
+            full("yao"),
+            full("hui"),
+            pre("lai")
+        ]));
+        let s = segmentations("zenmebangongzheng", true, 24);
+        assert!(s.contains(&vec![
+            full("zen"),
+            full("me"),
+            full("ban"),
+            full("gong"),
+            pre("zheng")
+        ]));
+        assert!(s.windows(2).all(|w| w[0].len() <= w[1].len()));
     }
 
     #[test]
