@@ -24,7 +24,6 @@ pub struct LoadedContent {
     pub statutes: Statutes,
     /// The kiosk's database, holding the search index.
     pub db: Connection,
-    pub dictionary: Arc<Dictionary>,
 }
 
 /// Why the terminal cannot show its library (English, for the log; the
@@ -48,8 +47,9 @@ pub fn assets_dir(config: &Config) -> PathBuf {
     }
 }
 
-/// Loads statutes, articles, the search index and the keyboard dictionary.
-/// Slow enough (tens of milliseconds) to belong on a worker thread.
+/// Loads statutes, articles and the search index: tens of milliseconds, so
+/// on a worker thread. The keyboard's dictionary loads separately (it takes
+/// longer and only the search screen needs it): [`Dictionary::embedded`].
 pub fn load(config: &Config) -> Result<LoadedContent, LoadError> {
     let assets = assets_dir(config);
     let laws = assets.join("laws");
@@ -67,7 +67,6 @@ pub fn load(config: &Config) -> Result<LoadedContent, LoadError> {
         db_path: config.storage.database.clone(),
         statutes,
         db: conn,
-        dictionary: Dictionary::embedded(),
     })
 }
 
@@ -77,17 +76,28 @@ pub enum ContentState {
     Failed(Rc<LoadError>),
 }
 
-/// Shared, UI-thread-only access to the loaded content.
+/// Shared, UI-thread-only access to the loaded content and the keyboard
+/// dictionary, each arriving from the loader when ready.
 #[derive(Clone)]
-pub struct ContentHandle(Rc<RefCell<ContentState>>);
+pub struct ContentHandle {
+    state: Rc<RefCell<ContentState>>,
+    dictionary: Rc<RefCell<Option<Arc<Dictionary>>>>,
+}
 
 impl ContentHandle {
     pub fn loading() -> Self {
-        ContentHandle(Rc::new(RefCell::new(ContentState::Loading)))
+        ContentHandle {
+            state: Rc::new(RefCell::new(ContentState::Loading)),
+            dictionary: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    pub fn set_dictionary(&self, dictionary: Arc<Dictionary>) {
+        *self.dictionary.borrow_mut() = Some(dictionary);
     }
 
     pub fn finish(&self, result: Result<LoadedContent, LoadError>) {
-        *self.0.borrow_mut() = match result {
+        *self.state.borrow_mut() = match result {
             Ok(content) => ContentState::Ready(Rc::new(content)),
             Err(e) => {
                 log::error!("{e}");
@@ -97,7 +107,7 @@ impl ContentHandle {
     }
 
     pub fn state(&self) -> ContentState {
-        match &*self.0.borrow() {
+        match &*self.state.borrow() {
             ContentState::Loading => ContentState::Loading,
             ContentState::Ready(c) => ContentState::Ready(c.clone()),
             ContentState::Failed(e) => ContentState::Failed(e.clone()),
@@ -105,14 +115,14 @@ impl ContentHandle {
     }
 
     pub fn library(&self) -> Option<Rc<LoadedContent>> {
-        match &*self.0.borrow() {
+        match &*self.state.borrow() {
             ContentState::Ready(c) => Some(c.clone()),
             _ => None,
         }
     }
 
     pub fn ime_dictionary(&self) -> Option<Arc<Dictionary>> {
-        self.library().map(|c| c.dictionary.clone())
+        self.dictionary.borrow().clone()
     }
 }
 

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod content;
 pub mod controller;
 pub mod headless;
+pub mod memory;
 pub mod run;
 pub mod screenshot;
 pub mod search;

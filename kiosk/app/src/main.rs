@@ -53,6 +53,7 @@ fn load_config(cli_path: Option<PathBuf>) -> Result<Config, kiosk_core::ConfigEr
 
 fn main() -> ExitCode {
     let started = Instant::now();
+    kiosk::memory::tune_allocator();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     let config = match load_config(cli.config) {

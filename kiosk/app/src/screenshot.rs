@@ -43,6 +43,7 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
 
     let handle = ContentHandle::loading();
     handle.finish(content::load(config));
+    handle.set_dictionary(kiosk_ime::Dictionary::embedded());
     if let content::ContentState::Failed(e) = handle.state() {
         return Err(ScreenshotError::Platform(format!(
             "library failed to load: {e}"
@@ -155,7 +156,11 @@ pub fn first_frame(
     // Same order as `kiosk run`: the library loads on a worker thread while
     // the home screen is drawn.
     let worker_config = config.clone();
-    let loader = std::thread::spawn(move || content::load(&worker_config));
+    let (content_tx, content_rx) = std::sync::mpsc::channel();
+    let loader = std::thread::spawn(move || {
+        let _ = content_tx.send(content::load(&worker_config));
+        kiosk_ime::Dictionary::embedded()
+    });
     let kiosk = Kiosk::install(&app, config, handle.clone(), Audio::silent());
     let frame = window.render();
     let first_frame = started.elapsed();
@@ -168,16 +173,22 @@ pub fn first_frame(
                 source,
             })?;
     }
-    let loaded = loader
-        .join()
-        .map_err(|_| ScreenshotError::Platform("content loader panicked".into()))?;
+    let loaded = content_rx
+        .recv()
+        .map_err(|_| ScreenshotError::Platform("content loader stopped".into()))?;
     handle.finish(loaded);
     kiosk.borrow_mut().content_changed();
     window.render();
+    let library_ready = started.elapsed();
+    let dictionary = loader
+        .join()
+        .map_err(|_| ScreenshotError::Platform("content loader panicked".into()))?;
+    handle.set_dictionary(dictionary);
+    crate::memory::release_freed_memory();
     Ok(FirstFrame {
         first_frame,
         rss_kib,
-        library_ready: started.elapsed(),
+        library_ready,
         rss_after_library_kib: resident_kib(),
     })
 }

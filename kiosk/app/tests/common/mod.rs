@@ -33,6 +33,7 @@ pub fn terminal_on_current_backend() -> Terminal {
     let app = App::new().expect("window");
     let handle = ContentHandle::loading();
     handle.finish(content::load(&config));
+    handle.set_dictionary(kiosk_ime::Dictionary::embedded());
     assert!(handle.library().is_some(), "library loads");
     let kiosk = Kiosk::install(&app, &config, handle, Audio::silent());
     app.show().expect("show");
