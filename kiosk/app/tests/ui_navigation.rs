@@ -60,15 +60,7 @@ fn a_category_leads_to_its_articles_and_an_article_opens_in_full() {
 #[test]
 fn back_retraces_the_path_and_home_returns_from_anywhere() {
     let t = common::terminal();
-    t.tap("法律知识");
-    t.tap("婚姻家庭");
-    let first = t
-        .app
-        .global::<LibraryAdapter>()
-        .get_articles()
-        .row_data(0)
-        .unwrap();
-    t.tap(&first.title);
+    let first = t.open_first_article("婚姻家庭");
     t.tap("返回");
     assert_eq!(t.page(), Page::ArticleList);
     t.tap("返回");
@@ -89,15 +81,7 @@ fn home_shortcuts_open_a_category_directly() {
 #[test]
 fn text_size_buttons_change_the_article_text_within_limits() {
     let t = common::terminal();
-    t.tap("法律知识");
-    t.tap("公证");
-    let first = t
-        .app
-        .global::<LibraryAdapter>()
-        .get_articles()
-        .row_data(0)
-        .unwrap();
-    t.tap(&first.title);
+    t.open_first_article("公证");
     let theme = t.app.global::<kiosk::Theme>();
     let normal = theme.get_article_body();
     t.tap("字大一点 A+");

@@ -19,6 +19,24 @@ pub struct Span {
     pub highlight: bool,
 }
 
+impl Span {
+    /// Writes spans as text with each match in brackets, e.g.
+    /// `协议[离婚]要走哪些步骤`: for logs, tests and benchmarks, where colour
+    /// is not available.
+    pub fn bracketed(spans: &[Span]) -> String {
+        spans
+            .iter()
+            .map(|s| {
+                if s.highlight {
+                    format!("[{}]", s.text)
+                } else {
+                    s.text.clone()
+                }
+            })
+            .collect()
+    }
+}
+
 /// Characters a snippet shows (the body's line permitting).
 pub(crate) const SNIPPET_CHARS: usize = 40;
 /// Bytes after the first match within which later matches can still
@@ -237,16 +255,7 @@ mod tests {
     use super::*;
 
     fn render(spans: &[Span]) -> String {
-        spans
-            .iter()
-            .map(|s| {
-                if s.highlight {
-                    format!("[{}]", s.text)
-                } else {
-                    s.text.clone()
-                }
-            })
-            .collect()
+        Span::bracketed(spans)
     }
 
     fn han(s: &str) -> Vec<CellMatch> {

@@ -87,18 +87,8 @@ fn ids(hits: &[Hit]) -> Vec<&str> {
     hits.iter().map(|h| h.id.as_str()).collect()
 }
 
-/// Renders spans with matches in brackets: 协议[离婚]要走哪些步骤.
 fn render(spans: &[Span]) -> String {
-    spans
-        .iter()
-        .map(|s| {
-            if s.highlight {
-                format!("[{}]", s.text)
-            } else {
-                s.text.clone()
-            }
-        })
-        .collect()
+    Span::bracketed(spans)
 }
 
 #[test]

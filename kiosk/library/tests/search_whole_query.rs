@@ -353,16 +353,7 @@ fn check(oracle: &Oracle, conn: &Connection, query: &str) -> Vec<String> {
 }
 
 fn render(spans: &[Span]) -> String {
-    spans
-        .iter()
-        .map(|s| {
-            if s.highlight {
-                format!("[{}]", s.text)
-            } else {
-                s.text.clone()
-            }
-        })
-        .collect()
+    Span::bracketed(spans)
 }
 
 // ---------------------------------------------------------------------------

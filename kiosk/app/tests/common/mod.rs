@@ -71,6 +71,21 @@ impl Terminal {
         self.app.global::<kiosk::AppState>().get_page()
     }
 
+    /// 法律知识 → the category → its first article; returns that article.
+    pub fn open_first_article(&self, category: &str) -> kiosk::ArticleItem {
+        use slint::Model;
+        self.tap("法律知识");
+        self.tap(category);
+        let first = self
+            .app
+            .global::<kiosk::LibraryAdapter>()
+            .get_articles()
+            .row_data(0)
+            .expect("the category has articles");
+        self.tap(&first.title);
+        first
+    }
+
     pub fn type_keys(&self, keys: &str) {
         for c in keys.chars() {
             self.tap(&c.to_string());
