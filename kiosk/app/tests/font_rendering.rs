@@ -9,10 +9,16 @@ use kiosk::headless::{Frame, HeadlessWindow};
 use kiosk::{App, AppState, LibraryAdapter, Page};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-const FONT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/fonts/NotoSansCJKsc-Regular-subset.otf"
-);
+const FONTS: [&str; 2] = [
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/fonts/NotoSansCJKsc-Regular-subset.otf"
+    ),
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/fonts/NotoSansCJKsc-Bold-subset.otf"
+    ),
+];
 
 fn changed_pixels(a: &Frame, b: &Frame, x: u32, y: u32, w: u32, h: u32) -> usize {
     let mut n = 0;
@@ -59,9 +65,12 @@ fn runtime_chinese_text_is_drawn_with_the_embedded_font() {
 }
 
 #[test]
-fn every_character_in_the_content_and_ui_has_a_glyph_in_the_font() {
-    let bytes = std::fs::read(FONT).unwrap();
-    let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+fn every_character_in_the_content_and_ui_has_a_glyph_in_both_weights() {
+    let fonts: Vec<Vec<u8>> = FONTS.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let faces: Vec<ttf_parser::Face> = fonts
+        .iter()
+        .map(|b| ttf_parser::Face::parse(b, 0).unwrap())
+        .collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
     collect(&root.join("assets/content"), "md", &mut files);
@@ -72,8 +81,19 @@ fn every_character_in_the_content_and_ui_has_a_glyph_in_the_font() {
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         for c in text.chars() {
-            if !c.is_control() && c != ' ' && face.glyph_index(c).is_none() {
-                missing.insert((c, file.file_name().unwrap().to_string_lossy().into_owned()));
+            for (face, font) in faces.iter().zip(FONTS) {
+                if !c.is_control() && c != ' ' && face.glyph_index(c).is_none() {
+                    let font = Path::new(font)
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    missing.insert((
+                        c,
+                        font,
+                        file.file_name().unwrap().to_string_lossy().into_owned(),
+                    ));
+                }
             }
         }
     }
