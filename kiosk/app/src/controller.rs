@@ -28,6 +28,9 @@ pub struct Kiosk {
     content: ContentHandle,
     keyboard: Option<Engine>,
     search_worker: Option<SearchWorker>,
+    dictionary_requested: bool,
+    /// This controller, for work that finishes later on the UI thread.
+    this: std::rc::Weak<RefCell<Kiosk>>,
     committed: String,
     audio: Audio,
     office_name: String,
@@ -50,11 +53,14 @@ impl Kiosk {
             content,
             keyboard: None,
             search_worker: None,
+            dictionary_requested: false,
+            this: std::rc::Weak::new(),
             committed: String::new(),
             audio,
             office_name: config.terminal.office_name.clone(),
             last_audio_status: None,
         }));
+        kiosk.borrow_mut().this = Rc::downgrade(&kiosk);
         connect_callbacks(app, &kiosk);
         {
             let mut k = kiosk.borrow_mut();
@@ -65,6 +71,10 @@ impl Kiosk {
 
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    pub fn content(&self) -> &ContentHandle {
+        &self.content
     }
 
     /// Every tap passes here: it keeps the session alive and may start one.
@@ -197,8 +207,49 @@ impl Kiosk {
     }
 
     fn ensure_keyboard(&mut self) {
+        if self.keyboard.is_some() {
+            return;
+        }
+        self.keyboard = self.content.ime_dictionary().map(Engine::new);
         if self.keyboard.is_none() {
-            self.keyboard = self.content.ime_dictionary().map(Engine::new);
+            self.load_dictionary();
+        }
+    }
+
+    /// Loads the pinyin dictionary on a worker thread the first time the
+    /// keyboard is needed (about 70 ms; 9 MB kept), so a terminal that is
+    /// only read from never holds it. The keyboard appears when it arrives.
+    fn load_dictionary(&mut self) {
+        if self.dictionary_requested {
+            return;
+        }
+        self.dictionary_requested = true;
+        let (tx, rx) = futures_channel::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("dictionary".into())
+            .spawn(move || {
+                let _ = tx.send(kiosk_ime::Dictionary::embedded());
+                crate::memory::release_freed_memory();
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start the dictionary loader: {e}");
+            return;
+        }
+        let this = self.this.clone();
+        let content = self.content.clone();
+        let waiting = slint::spawn_local(async move {
+            if let Ok(dictionary) = rx.await {
+                content.set_dictionary(dictionary);
+                if let Some(k) = this.upgrade()
+                    && let Ok(mut k) = k.try_borrow_mut()
+                {
+                    k.ensure_keyboard();
+                    k.render_keyboard();
+                }
+            }
+        });
+        if let Err(e) = waiting {
+            log::error!("cannot wait for the dictionary: {e}");
         }
     }
 

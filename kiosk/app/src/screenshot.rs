@@ -132,7 +132,8 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
 }
 
 /// Start-up cost: time from `started` to the first rendered home screen,
-/// and resident memory at that moment.
+/// and resident memory then and once the library is loaded (as in `kiosk
+/// run`, the keyboard's dictionary waits until search is first opened).
 pub struct FirstFrame {
     pub first_frame: Duration,
     pub rss_kib: Option<u64>,
@@ -156,11 +157,7 @@ pub fn first_frame(
     // Same order as `kiosk run`: the library loads on a worker thread while
     // the home screen is drawn.
     let worker_config = config.clone();
-    let (content_tx, content_rx) = std::sync::mpsc::channel();
-    let loader = std::thread::spawn(move || {
-        let _ = content_tx.send(content::load(&worker_config));
-        kiosk_ime::Dictionary::embedded()
-    });
+    let loader = std::thread::spawn(move || content::load(&worker_config));
     let kiosk = Kiosk::install(&app, config, handle.clone(), Audio::silent());
     let frame = window.render();
     let first_frame = started.elapsed();
@@ -173,17 +170,13 @@ pub fn first_frame(
                 source,
             })?;
     }
-    let loaded = content_rx
-        .recv()
-        .map_err(|_| ScreenshotError::Platform("content loader stopped".into()))?;
+    let loaded = loader
+        .join()
+        .map_err(|_| ScreenshotError::Platform("content loader panicked".into()))?;
     handle.finish(loaded);
     kiosk.borrow_mut().content_changed();
     window.render();
     let library_ready = started.elapsed();
-    let dictionary = loader
-        .join()
-        .map_err(|_| ScreenshotError::Platform("content loader panicked".into()))?;
-    handle.set_dictionary(dictionary);
     crate::memory::release_freed_memory();
     Ok(FirstFrame {
         first_frame,

@@ -56,5 +56,8 @@ fn the_help_line_and_about_stay_on_screen_in_elder_mode() {
     t.tap("长辈模式");
     let about = t.find("关于本机");
     let bottom = about.absolute_position().y + about.size().height;
-    assert!(bottom <= 1920.0, "关于本机 ends at {bottom} px, below the 1920 px screen");
+    assert!(
+        bottom <= 1920.0,
+        "关于本机 ends at {bottom} px, below the 1920 px screen"
+    );
 }

@@ -1,6 +1,7 @@
-//! In the running terminal, searching happens on a worker thread and the
-//! results arrive through the event loop; typing fast still ends with the
-//! results of the last query.
+//! In the running terminal, the keyboard's dictionary loads when search is
+//! first opened, searching happens on a worker thread, and results arrive
+//! through the event loop; typing fast still ends with the results of the
+//! last query.
 
 mod common;
 
@@ -27,6 +28,21 @@ fn results_from_the_search_thread_reach_the_screen_and_match_the_last_query() {
     let result = outcome.clone();
     slint::spawn_local(async move {
         t.tap("搜一搜");
+        // The dictionary loads when search is first opened; letters typed
+        // before it arrives are not composed.
+        let keyboard_ready = {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                t.tap("g");
+                if !t.app.global::<SearchAdapter>().get_composing().is_empty()
+                    || Instant::now() > deadline
+                {
+                    break !t.app.global::<SearchAdapter>().get_composing().is_empty();
+                }
+                pause(20).await;
+            }
+        };
+        t.tap("清空");
         // Typed quickly: intermediate queries may be skipped.
         t.type_keys("gongzi");
         let search = t.app.global::<SearchAdapter>();
@@ -52,12 +68,22 @@ fn results_from_the_search_thread_reach_the_screen_and_match_the_last_query() {
         t.tap("清空");
         let cleared_at_once = search.get_hits().row_count() == 0;
         pause(300).await;
-        *result.borrow_mut() = Some((titles, cleared_at_once, search.get_hits().row_count()));
+        *result.borrow_mut() = Some((
+            keyboard_ready,
+            titles,
+            cleared_at_once,
+            search.get_hits().row_count(),
+        ));
         slint::quit_event_loop().unwrap();
     })
     .unwrap();
     slint::run_event_loop_until_quit().unwrap();
-    let (titles, cleared_at_once, after) = outcome.borrow_mut().take().expect("the test ran");
+    let (keyboard_ready, titles, cleared_at_once, after) =
+        outcome.borrow_mut().take().expect("the test ran");
+    assert!(
+        keyboard_ready,
+        "the dictionary arrived after search was opened"
+    );
     assert!(
         titles.iter().any(|t| t.contains("工资")),
         "gongzi → 工资: {titles:?}"

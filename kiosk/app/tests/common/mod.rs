@@ -18,14 +18,21 @@ pub struct Terminal {
     _dir: TempDir,
 }
 
-/// A fresh terminal with its library loaded, on the home screen.
+/// A fresh terminal with its library and keyboard dictionary loaded, on the
+/// home screen.
 pub fn terminal() -> Terminal {
     i_slint_backend_testing::init_no_event_loop();
-    terminal_on_current_backend()
+    let t = terminal_on_current_backend();
+    t.kiosk
+        .borrow()
+        .content()
+        .set_dictionary(kiosk_ime::Dictionary::embedded());
+    t
 }
 
-/// The same, for a test that initialised a testing backend with an event
-/// loop itself.
+/// A terminal as `kiosk run` starts it (the dictionary loads when search is
+/// first opened), for a test that initialised a testing backend with an
+/// event loop itself.
 pub fn terminal_on_current_backend() -> Terminal {
     let dir = TempDir::new();
     let mut config = Config::default();
@@ -33,7 +40,6 @@ pub fn terminal_on_current_backend() -> Terminal {
     let app = App::new().expect("window");
     let handle = ContentHandle::loading();
     handle.finish(content::load(&config));
-    handle.set_dictionary(kiosk_ime::Dictionary::embedded());
     assert!(handle.library().is_some(), "library loads");
     let kiosk = Kiosk::install(&app, &config, handle, Audio::silent());
     app.show().expect("show");
