@@ -85,19 +85,4 @@ impl Frame {
             .map_err(std::io::Error::other)?;
         Ok(())
     }
-
-    /// Pixels in a rectangle that differ from the given background colour;
-    /// how tests tell that text was actually drawn.
-    pub fn ink_in(&self, x: u32, y: u32, w: u32, h: u32, background: [u8; 3]) -> usize {
-        let mut count = 0;
-        for row in y..(y + h).min(self.height) {
-            for col in x..(x + w).min(self.width) {
-                let i = ((row * self.width + col) * 3) as usize;
-                if self.rgb[i..i + 3] != background {
-                    count += 1;
-                }
-            }
-        }
-        count
-    }
 }

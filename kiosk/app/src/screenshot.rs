@@ -27,19 +27,26 @@ pub enum ScreenshotError {
     Content(#[from] content::LoadError),
 }
 
+/// The terminal's window on the headless platform, sized for the configured
+/// orientation.
+fn headless_app(config: &Config) -> Result<(HeadlessWindow, App), ScreenshotError> {
+    let platform = |e: slint::PlatformError| ScreenshotError::Platform(e.to_string());
+    let window = HeadlessWindow::install().map_err(platform)?;
+    let app = App::new().map_err(platform)?;
+    let (w, h) = config.terminal.orientation.size();
+    window.set_size(w, h);
+    app.set_landscape(w > h);
+    app.show().map_err(platform)?;
+    Ok((window, app))
+}
+
 /// Renders the screens a resident goes through and returns the files written.
 pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, ScreenshotError> {
     std::fs::create_dir_all(out).map_err(|source| ScreenshotError::Write {
         path: out.to_owned(),
         source,
     })?;
-    let window = HeadlessWindow::install().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
-    let app = App::new().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
-    let (w, h) = config.terminal.orientation.size();
-    window.set_size(w, h);
-    app.set_landscape(w > h);
-    app.show()
-        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    let (window, app) = headless_app(config)?;
 
     let handle = ContentHandle::loading();
     handle.finish(content::load(config));
@@ -120,6 +127,7 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     drop(k);
 
     // The other orientation, so both layouts are always checked.
+    let (w, h) = config.terminal.orientation.size();
     let (w2, h2) = (h, w);
     window.set_size(w2, h2);
     app.set_landscape(w2 > h2);
@@ -146,13 +154,7 @@ pub fn first_frame(
     started: Instant,
     out: Option<&Path>,
 ) -> Result<FirstFrame, ScreenshotError> {
-    let window = HeadlessWindow::install().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
-    let app = App::new().map_err(|e| ScreenshotError::Platform(e.to_string()))?;
-    let (w, h) = config.terminal.orientation.size();
-    window.set_size(w, h);
-    app.set_landscape(w > h);
-    app.show()
-        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    let (window, app) = headless_app(config)?;
     let handle = ContentHandle::loading();
     // Same order as `kiosk run`: the library loads on a worker thread while
     // the home screen is drawn.

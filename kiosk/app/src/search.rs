@@ -118,7 +118,8 @@ pub struct SearchWorker {
 }
 
 impl SearchWorker {
-    /// Opens a second connection to the database and starts the thread.
+    /// Opens a second, read-only connection to the database and starts the
+    /// thread.
     pub fn spawn(
         library: Arc<Library>,
         db_path: PathBuf,
@@ -128,7 +129,9 @@ impl SearchWorker {
         std::thread::Builder::new()
             .name("search".into())
             .spawn(move || {
-                let db = match kiosk_storage::open(&db_path) {
+                // The UI thread's `kiosk_storage::open` has already checked
+                // and migrated this file; the worker only reads.
+                let db = match open_reader(&db_path) {
                     Ok(db) => db,
                     Err(e) => {
                         log::error!("search worker cannot open the database: {e}");
@@ -155,4 +158,10 @@ impl SearchWorker {
     pub fn submit(&self, query: &str) {
         let _ = self.tx.send(query.to_owned());
     }
+}
+
+fn open_reader(path: &std::path::Path) -> rusqlite::Result<Connection> {
+    let db = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    db.busy_timeout(kiosk_storage::BUSY_TIMEOUT)?;
+    Ok(db)
 }
