@@ -3,7 +3,6 @@
 use std::time::Instant;
 
 use kiosk_core::Config;
-use kiosk_ime::Dictionary;
 use slint::ComponentHandle;
 
 use crate::App;
@@ -39,16 +38,15 @@ pub fn run(config: Config) -> Result<(), RunError> {
     let kiosk = Kiosk::install(&app, &config, handle.clone(), Audio::start(&config.audio));
     let _ticker = controller::start_ticking(&kiosk);
 
-    // Load the library, then the keyboard dictionary, on a worker thread;
-    // the home screen shows meanwhile and fills in as each arrives.
+    // Load the library on a worker thread; the home screen shows meanwhile
+    // and fills in when it arrives. The keyboard's dictionary loads when
+    // search is first opened (`Kiosk::load_dictionary`).
     let (content_tx, content_rx) = futures_channel::oneshot::channel();
-    let (dictionary_tx, dictionary_rx) = futures_channel::oneshot::channel();
     let worker_config = config.clone();
     std::thread::Builder::new()
         .name("content-loader".into())
         .spawn(move || {
             let _ = content_tx.send(content::load(&worker_config));
-            let _ = dictionary_tx.send(Dictionary::embedded());
             crate::memory::release_freed_memory();
         })
         .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
@@ -67,13 +65,6 @@ pub fn run(config: Config) -> Result<(), RunError> {
             "library ready {} ms after start",
             started.elapsed().as_millis()
         );
-        if let Ok(dictionary) = dictionary_rx.await {
-            handle.set_dictionary(dictionary);
-            log::info!(
-                "keyboard ready {} ms after start",
-                started.elapsed().as_millis()
-            );
-        }
     })
     .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
 
