@@ -19,7 +19,8 @@ use std::ops::Range;
 
 use chrono::NaiveDate;
 
-use crate::codec::TextBlock;
+/// Re-exported here because the text block is what this module parses.
+pub use crate::codec::TextBlock;
 
 /// Which document the card is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

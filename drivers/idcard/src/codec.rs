@@ -308,7 +308,11 @@ impl FrameDecoder {
     /// Forgets every buffered byte (e.g. before a new command). The bytes are
     /// zeroed first: they may hold personal data.
     pub fn clear(&mut self) {
-        self.buf.fill(0);
+        // Zero the whole allocation, not only the live bytes: consumed
+        // frames stay in the spare capacity.
+        let capacity = self.buf.capacity();
+        self.buf.resize(capacity, 0);
+        wipe(&mut self.buf);
         self.buf.clear();
         self.pos = 0;
     }

@@ -21,3 +21,5 @@
 
 pub mod card;
 pub mod codec;
+pub mod poller;
+pub mod transport;
