@@ -21,6 +21,8 @@ pub struct Config {
     pub audio: AudioConfig,
     pub storage: StorageConfig,
     pub content: ContentConfig,
+    pub idcard: IdCardConfig,
+    pub printer: PrinterConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +87,128 @@ pub struct ContentConfig {
     /// Folder holding `content/` and `laws/`; empty means the assets
     /// shipped with this build.
     pub assets_dir: PathBuf,
+}
+
+/// Where a device is: the embedded simulator, nothing, or a serial port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePort<'a> {
+    /// `"sim"`: start the simulated device inside the terminal.
+    Simulated,
+    /// `"none"`: this terminal has no such device.
+    Absent,
+    /// A serial port path such as `/dev/ttyUSB0`.
+    Serial(&'a str),
+}
+
+fn device_port(port: &str) -> DevicePort<'_> {
+    match port {
+        "sim" => DevicePort::Simulated,
+        "none" => DevicePort::Absent,
+        path => DevicePort::Serial(path),
+    }
+}
+
+/// Baud rates the ID-card reader can be switched to (command 60).
+pub const IDCARD_BAUDS: [u32; 5] = [115_200, 57_600, 38_400, 19_200, 9_600];
+/// Baud rates receipt printers are set to.
+pub const PRINTER_BAUDS: [u32; 6] = [9_600, 19_200, 38_400, 57_600, 115_200, 230_400];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdCardConfig {
+    /// `"sim"`, `"none"` or a serial port path.
+    pub port: String,
+    pub baud: u32,
+    /// How often the reader is asked for a card while a service waits for one.
+    pub poll_interval_ms: u64,
+    /// How long one command may take before the reader counts as not answering.
+    pub command_timeout_ms: u64,
+}
+
+impl IdCardConfig {
+    pub fn device(&self) -> DevicePort<'_> {
+        device_port(&self.port)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// `"sim"`, `"none"` or a serial port path.
+    pub port: String,
+    pub profile: PrinterProfile,
+    /// 0 means the profile's usual speed.
+    pub baud: u32,
+    /// What happens to a receipt that could not be printed when its
+    /// resident's session ends.
+    pub unprinted_when_session_ends: UnprintedPolicy,
+    /// Where the simulated printer writes each receipt as PNG and text.
+    pub sim_output_dir: PathBuf,
+}
+
+impl PrinterConfig {
+    pub fn device(&self) -> DevicePort<'_> {
+        device_port(&self.port)
+    }
+}
+
+/// The printer models the driver knows (see `drivers/printer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrinterProfile {
+    /// 58 mm Chinese printer, no cutter.
+    #[serde(rename = "generic-58")]
+    Generic58,
+    /// 80 mm Chinese printer with cutter.
+    #[serde(rename = "generic-80")]
+    Generic80,
+    /// Epson TM-T88 class, 80 mm at 180 dpi, QR printed as an image.
+    EpsonTmT88,
+}
+
+impl PrinterProfile {
+    pub const ACCEPTED: &'static str = "generic-58, generic-80, epson-tm-t88";
+
+    /// The id the printer driver uses for this profile.
+    pub fn id(self) -> &'static str {
+        match self {
+            PrinterProfile::Generic58 => "generic-58",
+            PrinterProfile::Generic80 => "generic-80",
+            PrinterProfile::EpsonTmT88 => "epson-tm-t88",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnprintedPolicy {
+    /// Keep the receipt and print it when the printer is back.
+    PrintLater,
+    /// Cancel it: nobody is there to take it.
+    Cancel,
+}
+
+impl Default for IdCardConfig {
+    fn default() -> Self {
+        Self {
+            port: "sim".to_owned(),
+            baud: 115_200,
+            poll_interval_ms: 200,
+            command_timeout_ms: 500,
+        }
+    }
+}
+
+impl Default for PrinterConfig {
+    fn default() -> Self {
+        Self {
+            port: "sim".to_owned(),
+            profile: PrinterProfile::Generic80,
+            baud: 0,
+            unprinted_when_session_ends: UnprintedPolicy::Cancel,
+            sim_output_dir: PathBuf::from("data/printed"),
+        }
+    }
 }
 
 impl Default for TerminalConfig {
@@ -229,6 +353,46 @@ impl Config {
                 value: format!("{:?}", self.terminal.office_name),
                 accepted: "a name of 1 to 24 characters",
             });
+        }
+        if !IDCARD_BAUDS.contains(&self.idcard.baud) {
+            return Err(ConfigError::OutOfRange {
+                field: "idcard.baud",
+                value: self.idcard.baud.to_string(),
+                accepted: "115200, 57600, 38400, 19200, 9600",
+            });
+        }
+        if !(50..=5000).contains(&self.idcard.poll_interval_ms) {
+            return Err(ConfigError::OutOfRange {
+                field: "idcard.poll_interval_ms",
+                value: self.idcard.poll_interval_ms.to_string(),
+                accepted: "milliseconds from 50 to 5000",
+            });
+        }
+        if !(100..=10_000).contains(&self.idcard.command_timeout_ms) {
+            return Err(ConfigError::OutOfRange {
+                field: "idcard.command_timeout_ms",
+                value: self.idcard.command_timeout_ms.to_string(),
+                accepted: "milliseconds from 100 to 10000",
+            });
+        }
+        if self.printer.baud != 0 && !PRINTER_BAUDS.contains(&self.printer.baud) {
+            return Err(ConfigError::OutOfRange {
+                field: "printer.baud",
+                value: self.printer.baud.to_string(),
+                accepted: "0 (the profile's), 9600, 19200, 38400, 57600, 115200, 230400",
+            });
+        }
+        for (field, port) in [
+            ("idcard.port", &self.idcard.port),
+            ("printer.port", &self.printer.port),
+        ] {
+            if port.trim().is_empty() {
+                return Err(ConfigError::OutOfRange {
+                    field,
+                    value: "\"\"".to_owned(),
+                    accepted: "\"sim\", \"none\" or a serial port path such as /dev/ttyUSB0",
+                });
+            }
         }
         if self.storage.database.as_os_str().is_empty() {
             return Err(ConfigError::OutOfRange {
@@ -397,5 +561,42 @@ mod tests {
             Config::load(missing, true, Vec::new()),
             Err(ConfigError::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn devices_default_to_the_embedded_simulators() {
+        let config = parse("").unwrap();
+        assert_eq!(config.idcard.device(), DevicePort::Simulated);
+        assert_eq!(config.printer.device(), DevicePort::Simulated);
+        let config =
+            parse("[idcard]\nport = \"none\"\n[printer]\nport = \"/dev/ttyS1\"\n").unwrap();
+        assert_eq!(config.idcard.device(), DevicePort::Absent);
+        assert_eq!(config.printer.device(), DevicePort::Serial("/dev/ttyS1"));
+    }
+
+    #[test]
+    fn a_reader_baud_the_reader_cannot_use_is_rejected_with_the_accepted_ones() {
+        let err = parse("[idcard]\nbaud = 14400\n").unwrap_err().to_string();
+        assert!(
+            err.contains("idcard.baud") && err.contains("115200"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_printer_profile_lists_the_known_ones() {
+        let err = parse("[printer]\nprofile = \"tm-t20\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("generic-58") && err.contains("epson-tm-t88"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_empty_device_port_is_rejected() {
+        let err = parse("[printer]\nport = \"\"\n").unwrap_err().to_string();
+        assert!(err.contains("printer.port"), "{err}");
     }
 }

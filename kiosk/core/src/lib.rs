@@ -3,9 +3,17 @@
 //! this state and forwards taps; tests drive it directly.
 
 pub mod config;
+pub mod identify;
 pub mod idle;
 pub mod session;
 
-pub use config::{Config, ConfigError, Orientation};
+pub use config::{
+    Config, ConfigError, DevicePort, IdCardConfig, Orientation, PrinterConfig, PrinterProfile,
+    UnprintedPolicy,
+};
+pub use identify::{
+    Failure, Identification, Identity, IdentitySource, Purpose, ReaderState, Step, TypedError,
+    TypedField,
+};
 pub use idle::IdlePhase;
 pub use session::{Effect, Screen, Session};

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::SessionConfig;
+use crate::identify::{Identification, Purpose, ReaderState};
 use crate::idle::{IdlePhase, IdleTimer};
 
 /// A screen of the terminal. Parameters identify what the screen shows.
@@ -29,6 +30,12 @@ pub enum Screen {
     Search,
     /// About this terminal: software, licences, sources of the content.
     About,
+    /// Who the resident is (card or typed), for a service.
+    Identify,
+    /// The receipt for an article: preview, then 打印.
+    ArticleReceipt {
+        id: String,
+    },
 }
 
 /// Something the UI layer must do beyond re-rendering.
@@ -51,6 +58,7 @@ pub struct Session {
     text_step: i32,
     search_query: String,
     idle: IdleTimer,
+    identification: Option<Identification>,
 }
 
 impl Session {
@@ -60,6 +68,7 @@ impl Session {
             elder_mode: false,
             text_step: 0,
             search_query: String::new(),
+            identification: None,
             idle: IdleTimer::new(
                 Duration::from_secs(config.idle_timeout_secs),
                 Duration::from_secs(config.countdown_secs),
@@ -127,12 +136,36 @@ impl Session {
         if self.history.len() > 1 {
             self.history.pop();
         }
+        self.forget_identity_unless_shown();
     }
 
     /// 首页: straight home, keeping the session (elder mode stays on).
     pub fn home(&mut self) {
         self.history.truncate(1);
         self.search_query.clear();
+        self.identification = None;
+    }
+
+    /// Opens the identification step for a service.
+    pub fn identify(&mut self, purpose: Purpose, reader: ReaderState) {
+        self.identification = Some(Identification::new(purpose, reader));
+        self.open(Screen::Identify);
+    }
+
+    pub fn identification(&self) -> Option<&Identification> {
+        self.identification.as_ref()
+    }
+
+    pub fn identification_mut(&mut self) -> Option<&mut Identification> {
+        self.identification.as_mut()
+    }
+
+    /// The identity lives only while the step (or, later, the service that
+    /// took it) is on the way back to it.
+    fn forget_identity_unless_shown(&mut self) {
+        if !self.history.contains(&Screen::Identify) {
+            self.identification = None;
+        }
     }
 
     pub fn set_elder_mode(&mut self, on: bool) {
@@ -160,6 +193,7 @@ impl Session {
         self.text_step = 0;
         // Overwrite before clearing: the query may hold a name later.
         self.search_query = String::new();
+        self.identification = None;
         self.idle.reset();
     }
 }
@@ -291,5 +325,24 @@ mod tests {
         s.touch(now);
         s.hold_idle(true, now);
         assert_eq!(s.tick(now + secs(10_000)), None);
+    }
+
+    #[test]
+    fn the_identity_is_forgotten_on_leaving_the_step_going_home_or_idle_reset() {
+        let (mut s, now) = session();
+        s.touch(now);
+        s.identify(Purpose::Verify, ReaderState::Ready);
+        assert_eq!(s.screen(), &Screen::Identify);
+        assert!(s.identification().is_some());
+        s.back();
+        assert!(s.identification().is_none());
+
+        s.identify(Purpose::Verify, ReaderState::Ready);
+        s.home();
+        assert!(s.identification().is_none());
+
+        s.identify(Purpose::Verify, ReaderState::Ready);
+        assert_eq!(s.tick(now + secs(100)), Some(Effect::SessionEnded));
+        assert!(s.identification().is_none());
     }
 }

@@ -28,11 +28,18 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Append only.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "content",
-    sql: include_str!("migrations/0001_content.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "content",
+        sql: include_str!("migrations/0001_content.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "print queue",
+        sql: include_str!("migrations/0002_print_queue.sql"),
+    },
+];
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |row| row.get(0))
