@@ -215,7 +215,12 @@ impl<F: FnMut(ReaderEvent)> Worker<F> {
                     self.ready_sent = true;
                     (self.emit)(ReaderEvent::Ready { sam_id });
                 }
-                self.next_tick = Instant::now();
+                // The probe was a health check: poll now only if reading.
+                self.next_tick = if self.reading {
+                    Instant::now()
+                } else {
+                    Instant::now() + HEALTH_INTERVAL
+                };
             }
             Err(e) => self.lose(&e),
         }

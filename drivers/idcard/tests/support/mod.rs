@@ -36,6 +36,8 @@ pub struct FakeState {
     pub status_sw3: u8,
     /// Corrupt the checksum of the next `n` replies.
     pub corrupt_next: u32,
+    /// Leave the next request of this kind unanswered.
+    pub drop_once: Option<Command>,
     /// Every request received, decoded.
     pub requests: Vec<Command>,
     /// Raw request frames received.
@@ -52,6 +54,7 @@ impl Default for FakeState {
             read_sw3: 0x90,
             status_sw3: 0x90,
             corrupt_next: 0,
+            drop_once: None,
             requests: Vec::new(),
             raw_requests: Vec::new(),
         }
@@ -177,6 +180,10 @@ fn serve(mut master: TTYPort, state: Arc<Mutex<FakeState>>, stop: Arc<AtomicBool
                 };
                 s.requests.push(command);
                 if s.mute {
+                    continue;
+                }
+                if s.drop_once == Some(command) {
+                    s.drop_once = None;
                     continue;
                 }
                 let mut reply = answer(&s, command);
