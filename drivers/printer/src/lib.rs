@@ -24,3 +24,11 @@ pub mod gbk;
 pub mod layout;
 pub mod profile;
 pub mod raster;
+pub mod status;
+pub mod transport;
+
+pub use document::{Align, Block, Receipt, Size, Style};
+pub use escpos::{RenderError, render};
+pub use profile::Profile;
+pub use status::{PrinterStatus, Problem};
+pub use transport::{PrintError, Printer, PrinterConfig};

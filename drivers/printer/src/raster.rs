@@ -235,7 +235,7 @@ impl TextRasterizer {
     /// character occupies `display width x cell_height / 2` dots (a CJK
     /// character a square cell, ASCII half of it); glyphs wider than their
     /// cell are narrowed to fit. Coverage >= 50 % is black. A character the
-    /// font lacks is drawn as the font's missing-glyph box.
+    /// font lacks is drawn as an outlined box.
     pub fn render(&self, text: &str, cell_height: u32, bold: bool) -> Bitmap {
         let cell_height = cell_height.max(1);
         let half = cell_height as f32 / 2.0;
@@ -262,6 +262,12 @@ impl TextRasterizer {
                 continue;
             }
             let id = font.glyph_id(c);
+            if id.0 == 0 {
+                // Not in the font (the kiosk's subset lacks rare characters):
+                // an outlined box, so the reader sees something is there.
+                draw_box(&mut bitmap, cell_x as u32, cell_w as u32, cell_height);
+                continue;
+            }
             let advance = font.as_scaled(PxScale::from(em_scale)).h_advance(id);
             // Narrow glyphs wider than their cell; centre the rest.
             let squeeze = if advance > cell_w && advance > 0.0 {
@@ -297,6 +303,24 @@ impl TextRasterizer {
             });
         }
         bitmap
+    }
+}
+
+/// An outlined box inside the cell at `x`, `w` x `h` dots (one tenth of the
+/// cell as margin).
+fn draw_box(bitmap: &mut Bitmap, x: u32, w: u32, h: u32) {
+    let m = (h / 10).max(1);
+    if w <= 2 * m || h <= 2 * m {
+        return;
+    }
+    let (x0, x1, y0, y1) = (x + m, x + w - m - 1, m, h - m - 1);
+    for xx in x0..=x1 {
+        bitmap.set(xx, y0, true);
+        bitmap.set(xx, y1, true);
+    }
+    for yy in y0..=y1 {
+        bitmap.set(x0, yy, true);
+        bitmap.set(x1, yy, true);
     }
 }
 
