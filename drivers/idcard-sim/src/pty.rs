@@ -7,17 +7,20 @@
 //!
 //! Findings that shaped this module (Linux, checked on the CI image):
 //!
-//! * `serialport` opens ports with `TIOCEXCL`. On a pty that flag belongs to
-//!   the slave's tty, which lives as long as the master, so it outlives the
-//!   driver's file descriptor: after the driver closes the port once, a
-//!   second `open` fails with `EBUSY` for any process without
-//!   `CAP_SYS_ADMIN` (root is exempt, which hides the problem in containers).
-//!   Dropping the simulator's own slave handle does not help. What works is
-//!   to keep one slave descriptor open here and clear the flag with
-//!   `TIOCNXCL` on it: after every request the reader receives and on every
-//!   idle wake-up (at most [`EXCLUSIVE_CLEAR_PERIOD`] apart). The driver's
-//!   `flock` is untouched: this side takes no lock, so the driver's exclusive
-//!   `flock` still succeeds.
+//! * `serialport` opens ports exclusively by default: `TIOCEXCL` plus an
+//!   exclusive `flock`. On a pty the `TIOCEXCL` flag belongs to the slave's
+//!   tty, which lives as long as the master, so it outlives the descriptor
+//!   that set it. `serialport` 4.10 clears it when it closes a port, but a
+//!   client that dies holding the port (killed, crashed) leaves it set, and
+//!   every later `open` by a process without `CAP_SYS_ADMIN` fails with
+//!   `EBUSY` (root is exempt, which hides the problem in containers; checked
+//!   with an unprivileged user via `setpriv`). Dropping the simulator's own
+//!   slave handle does not help. What works: keep one slave descriptor open
+//!   here and clear the flag with `TIOCNXCL` on it after every request that
+//!   arrives and on every idle wake-up (at most [`EXCLUSIVE_CLEAR_PERIOD`]
+//!   apart). The simulator takes no `flock`, so a client's exclusive `flock`
+//!   still succeeds. (`kiosk-idcard` itself opens pseudo-terminals shared,
+//!   so it never sets the flag; the clearing protects against other tools.)
 //! * Holding that slave descriptor has a second benefit: while no process has
 //!   the slave open, `poll` on the master reports `POLLHUP` continuously and
 //!   `read` fails with `EIO`, which would make a naive loop spin. With the

@@ -24,7 +24,7 @@
 //! | `bad-check` | resident card whose ID number has a wrong check character |
 //! | `bad-date` | resident card born on 2023-02-30 (check character otherwise valid) |
 
-use kiosk_idcard::codec::TextBlock;
+use kiosk_idcard::card::TextBlock;
 
 /// One card the simulator can place on its reader.
 #[derive(Debug, Clone)]
