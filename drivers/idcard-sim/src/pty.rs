@@ -218,9 +218,17 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
 
 /// Points `link` at `target` atomically: a temporary symlink next to it is
 /// renamed over it, so an opener sees either the old target or the new one,
-/// never a missing link.
+/// never a missing link. Refuses to replace anything but a symlink.
 pub(crate) fn point_link(link: &Path, target: &Path) -> io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    if let Ok(meta) = std::fs::symlink_metadata(link)
+        && !meta.file_type().is_symlink()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists and is not a symlink", link.display()),
+        ));
+    }
     let name = link
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "link path has no file name"))?;
@@ -275,6 +283,9 @@ mod tests {
         std::fs::write(&path, b"x").unwrap();
         remove_link(&path);
         assert!(path.exists());
+        let err = point_link(&path, Path::new("/dev/null")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"x");
         std::fs::remove_file(&path).unwrap();
     }
 }

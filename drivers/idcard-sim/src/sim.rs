@@ -625,3 +625,23 @@ impl Worker {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_can_cross_threads() {
+        assert_send_sync::<SimControl>();
+        assert_send_sync::<SimReader>();
+    }
+
+    #[test]
+    fn default_options_are_115200_without_link() {
+        let o = SimOptions::default();
+        assert_eq!(o.baud, 115_200);
+        assert!(o.link.is_none());
+    }
+}
