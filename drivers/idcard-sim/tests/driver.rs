@@ -400,3 +400,13 @@ fn without_a_link_the_port_path_is_the_pty() {
     .unwrap();
     reader.sam_status().unwrap();
 }
+
+#[test]
+fn the_sam_id_reads_in_the_vendor_form() {
+    let sim = sim("samid");
+    let mut reader = open(&sim);
+    assert_eq!(
+        reader.sam_id().unwrap().to_string(),
+        "05.01-20240101-0000012345-0000067890"
+    );
+}
