@@ -30,8 +30,9 @@
 //! simulator (and the tests) create the pair with `TTYPort::pair()`, whose
 //! slave side is opened without either, so [`Printer::open`] on the slave's
 //! path works while the simulator keeps its descriptors. A second
-//! `Printer::open` of the same path fails with "busy" for a non-root user,
-//! as with a real port.
+//! `Printer::open` of the same path fails (the `flock` holds even for
+//! root, unlike `TIOCEXCL`), as with a real port; that error is not a
+//! disconnect.
 
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -104,12 +105,15 @@ impl PrintError {
     pub fn is_disconnect(&self) -> bool {
         match self {
             PrintError::Disconnected(_) => true,
-            PrintError::Open { source, .. } => {
-                source.kind() == serialport::ErrorKind::NoDevice
-                    || matches!(
-                        source.kind(),
-                        serialport::ErrorKind::Io(io::ErrorKind::NotFound)
-                    )
+            // serialport reports both "no such device" and "locked by
+            // another process" as NoDevice; only a missing device node is an
+            // unplug.
+            PrintError::Open { port, source } => {
+                matches!(
+                    source.kind(),
+                    serialport::ErrorKind::Io(io::ErrorKind::NotFound)
+                ) || (source.kind() == serialport::ErrorKind::NoDevice
+                    && !std::path::Path::new(port).exists())
             }
             _ => false,
         }

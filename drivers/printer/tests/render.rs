@@ -404,3 +404,50 @@ fn typical_receipt_size() {
         assert!(out.len() < limit, "{}: {} bytes", p.id, out.len());
     }
 }
+
+#[test]
+fn odd_text_renders_without_panic() {
+    let odd = [
+        "e\u{301}\u{302}\u{303}",
+        "👨‍👩‍👧 family ❤️",
+        "\u{E000}\u{F8FF}\u{FFFF}\u{10FFFF}",
+        "\u{0}\u{7f}\u{80}\u{9f}\r\n\t",
+        "𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷𠮷",
+        "，，，，，，，，，，，，，，，，，，，，，，，，，，，，，，，，，，，",
+        "（（（（（（（（（（（（（（（（（（（（（（（（（（（（（（（（（（",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "                                                                            ",
+        "",
+    ];
+    let styles = [
+        Style::default(),
+        Style::TITLE,
+        Style {
+            underline: true,
+            align: Align::Right,
+            size: Size::DoubleHeight,
+            bold: false,
+        },
+    ];
+    for profile in Profile::all() {
+        for text in odd {
+            for style in styles {
+                let r = Receipt::new()
+                    .styled(text, style)
+                    .key_value(text, text)
+                    .key_value("", text)
+                    .key_value(text, "");
+                let out = render(&r, profile, Some(rasterizer())).unwrap();
+                assert!(out.starts_with(&INIT));
+                for line in layout(&r, profile) {
+                    if let Line::Text { text, style } = line {
+                        let cols = kiosk_printer::layout::columns_for(profile, style.size);
+                        // A single character wider than the line is the
+                        // only overflow.
+                        assert!(display_width(&text) <= cols.max(2), "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+}

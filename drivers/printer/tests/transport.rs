@@ -340,6 +340,19 @@ fn sending_is_paced_at_the_wire_rate() {
     printer.send(&data).expect("send");
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(950), "{elapsed:?}");
-    assert!(elapsed <= Duration::from_millis(1300), "{elapsed:?}");
+    assert!(elapsed <= Duration::from_millis(1600), "{elapsed:?}");
     assert_eq!(fake.finish().data, data);
+}
+
+#[test]
+fn second_open_of_the_same_port_is_refused() {
+    let (_master, slave) = serialport::TTYPort::pair().unwrap();
+    let config = PrinterConfig::new(slave.name().unwrap(), &Profile::GENERIC_80);
+    let first = Printer::open(&config).expect("first open");
+    let second = Printer::open(&config);
+    assert!(second.is_err(), "exclusive lock");
+    let err = second.unwrap_err();
+    assert!(!err.is_disconnect(), "{err:?}");
+    drop(first);
+    Printer::open(&config).expect("reopen after close");
 }
