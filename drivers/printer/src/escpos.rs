@@ -11,7 +11,9 @@
 //! characters, each only if the line has such characters), the GBK bytes and
 //! `LF`. Fewer bytes is a faster receipt at 9600 baud, so nothing is repeated
 //! and nothing is set that the line does not show (an alignment for a
-//! full-width line, an underline state for an empty line).
+//! full-width line, an underline state for an empty line), and on
+//! left-aligned lines runs of spaces (a key-value's padding) become `HT`s to
+//! the default tab stops every 8 columns where that is shorter.
 //!
 //! * A line with characters GBK cannot carry is drawn with the kiosk's font
 //!   ([`TextRasterizer`]) at the printer's cell size and sent as a `GS v 0`
@@ -19,8 +21,9 @@
 //!   raster images), then padded to the normal line pitch with `ESC J`.
 //! * QR: `GS ( k` model 2, ECC M, module size chosen so the symbol with its
 //!   quiet zone fits the paper (at most 6 dots, ~0.75 mm), centred; or, on a
-//!   profile without native QR, the symbol as a raster image. The quiet zone
-//!   above and below is paper feed (`ESC J`), not image rows.
+//!   profile without native QR, the symbol as a raster image (modules of at
+//!   most 4 dots, since image bytes are wire time) centred with `ESC a`. The
+//!   quiet zone above and below is paper feed (`ESC J`), not image rows.
 //! * CODE128: `GS k 73 n {B data`, centred, human-readable digits below
 //!   (`GS H 2`), 80 dots high (10 mm), module width 3 dots or 2 when 3 does
 //!   not fit.
@@ -57,6 +60,10 @@ const LF: u8 = 0x0A;
 pub const QR_MAX_MODULE_DOTS: u32 = 6;
 /// Smallest module for a QR sent as an image.
 pub const QR_MIN_IMAGE_MODULE_DOTS: u32 = 2;
+/// Largest module for a QR sent as an image (~0.56 mm at 180 dpi, still
+/// easy for a phone): every dot of an image is on the wire, and a 6-dot
+/// module would more than double the bytes of a typical receipt.
+pub const QR_MAX_IMAGE_MODULE_DOTS: u32 = 4;
 /// Barcode height in dots.
 pub const BARCODE_HEIGHT: u8 = 80;
 
@@ -258,8 +265,52 @@ fn text_line(
         out.extend_from_slice(&[FS, b'-', u8::from(style.underline)]);
         modes.cjk_underline = style.underline;
     }
-    out.extend_from_slice(bytes);
+    if style.align == Align::Left && !style.underline && style.size.multipliers().0 == 1 {
+        push_with_tabs(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
+    }
     out.push(LF);
+}
+
+/// Default tab stops (`ESC @` sets one every 8 columns of font A).
+const TAB_COLUMNS: usize = 8;
+
+/// Append a left-aligned, normal-width line, replacing runs of spaces that
+/// cross tab stops by `HT`s (plus the remaining spaces) when that is
+/// shorter: a key-value line's padding shrinks from ~20 bytes to ~4.
+fn push_with_tabs(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut col = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b' ' {
+            let run = bytes[i..].iter().take_while(|&&c| c == b' ').count();
+            let end = col + run;
+            let mut pos = col;
+            let mut tabs = 0;
+            while (pos / TAB_COLUMNS + 1) * TAB_COLUMNS <= end {
+                pos = (pos / TAB_COLUMNS + 1) * TAB_COLUMNS;
+                tabs += 1;
+            }
+            if tabs > 0 && tabs + (end - pos) < run {
+                out.extend(std::iter::repeat_n(b'\t', tabs));
+                out.extend(std::iter::repeat_n(b' ', end - pos));
+            } else {
+                out.extend(std::iter::repeat_n(b' ', run));
+            }
+            col = end;
+            i += run;
+        } else if b >= 0x81 && i + 1 < bytes.len() {
+            out.extend_from_slice(&bytes[i..i + 2]);
+            col += 2;
+            i += 2;
+        } else {
+            out.push(b);
+            col += 1;
+            i += 1;
+        }
+    }
 }
 
 fn raster_line(
@@ -384,7 +435,7 @@ fn qr(
         }
         QrSupport::Image => {
             let (modules, dark) = raster::qr_modules(payload)?;
-            let module = qr_module_dots(profile, modules);
+            let module = qr_module_dots(profile, modules).min(QR_MAX_IMAGE_MODULE_DOTS);
             let mut image = raster::Bitmap::new(modules * module, modules * module);
             for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
                 let (mx, my) = (i as u32 % modules, i as u32 / modules);

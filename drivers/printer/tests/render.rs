@@ -208,10 +208,29 @@ fn key_value_pads_value_to_the_right_edge() {
         &Receipt::new().key_value("金额", "¥1.00"),
         &Profile::GENERIC_58,
     );
-    let mut line = vec![0xBD, 0xF0, 0xB6, 0xEE];
-    line.extend(std::iter::repeat_n(b' ', 32 - 4 - 6));
+    // 金额 (4 columns), 22 columns of padding, ￥1.00 (6 columns): the
+    // padding is sent as HT to columns 8, 16, 24 and two spaces.
+    let mut line = vec![0xBD, 0xF0, 0xB6, 0xEE, 0x09, 0x09, 0x09, b' ', b' '];
     line.extend_from_slice(&[0xA3, 0xA4, b'1', b'.', b'0', b'0', 0x0A]);
     assert_eq!(out, with_init(&line));
+    // The layout (and the preview) still has the spaces.
+    let lines = layout(
+        &Receipt::new().key_value("金额", "¥1.00"),
+        &Profile::GENERIC_58,
+    );
+    assert!(matches!(&lines[0], Line::Text { text, .. } if display_width(text) == 32));
+    // Short runs and centred lines keep their spaces.
+    let out = bytes(&Receipt::new().text("a  b"), &Profile::GENERIC_58);
+    assert_eq!(out, with_init(b"a  b\n"));
+    let centred = Style {
+        align: Align::Center,
+        ..Style::default()
+    };
+    let out = bytes(
+        &Receipt::new().styled("a              b", centred),
+        &Profile::GENERIC_58,
+    );
+    assert!(out.ends_with(b"a              b\n"));
 }
 
 #[test]
@@ -282,24 +301,21 @@ fn qr_is_an_image_on_tm_t88() {
     );
     let (modules, dark) = raster::qr_modules(payload).unwrap();
     assert_eq!(modules, 29);
-    // 512 / 37 = 13, capped at 6: 174 dots = 22 bytes x 174 rows, centred.
-    let header = [0x1D, 0x76, 0x30, 0x00, 22, 0, 128, 0];
+    // 512 / 37 = 13, capped at 4 for images: 116 dots = 15 bytes x 116
+    // rows (one band), centred with ESC a; 16 dots of quiet zone as feed.
+    let header = [0x1D, 0x76, 0x30, 0x00, 15, 0, 116, 0];
     let start = INIT.len() + 3 + 3;
-    assert_eq!(out[INIT.len()..start], [0x1B, 0x61, 0x01, 0x1B, 0x4A, 24]);
+    assert_eq!(out[INIT.len()..start], [0x1B, 0x61, 0x01, 0x1B, 0x4A, 16]);
     assert_eq!(out[start..start + 8], header);
     // Row 0 is the top row of modules.
-    let row0 = &out[start + 8..start + 8 + 22];
+    let row0 = &out[start + 8..start + 8 + 15];
     for (mx, &dark) in dark.iter().take(modules as usize).enumerate() {
-        let x = mx * 6;
+        let x = mx * 4;
         let black = row0[x / 8] & (0x80 >> (x % 8)) != 0;
         assert_eq!(black, dark, "module {mx}");
     }
-    let second_band = start + 8 + 22 * 128;
-    assert_eq!(
-        out[second_band..second_band + 8],
-        [0x1D, 0x76, 0x30, 0x00, 22, 0, 46, 0]
-    );
-    assert_eq!(out.len(), second_band + 8 + 22 * 46 + 3);
+    assert_eq!(out.len(), start + 8 + 15 * 116 + 3);
+    assert_eq!(out[out.len() - 3..], [0x1B, 0x4A, 16]);
 }
 
 #[test]
