@@ -554,11 +554,12 @@ mod tests {
             let sum: u32 = p.bytes().map(|b| u32::from(b - b'0')).sum();
             assert_eq!(sum, if i == 106 { 13 } else { 11 }, "pattern {i}");
         }
-        // Wikipedia's example: "PJJ123C" in code set B has check value 54.
+        // "PJJ123C" in code set B: 104 + 48*1 + 42*2 + 42*3 + 17*4 + 18*5
+        // + 19*6 + 35*7 = 879, and 879 mod 103 = 55.
         let (v, text) = code128_values(b"{BPJJ123C");
         assert_eq!(text, "PJJ123C");
         assert_eq!(v.first(), Some(&104));
-        assert_eq!(v.last(), Some(&54));
+        assert_eq!(v.last(), Some(&55));
         let (v, text) = code128_values(&[b'{', b'C', 12, 34]);
         assert_eq!(text, "1234");
         assert_eq!(v, vec![105, 12, 34, (105 + 12 + 68) % 103]);
