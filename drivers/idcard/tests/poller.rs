@@ -75,7 +75,7 @@ fn a_card_left_on_the_reader_is_read_once() {
     assert_eq!(next(&rx), ready());
     assert_eq!(next(&rx), ReaderEvent::CardRead(sample_card()));
     quiet(&rx, Duration::from_millis(400));
-    assert!(fake.count(Command::FindCard) > 5, "it keeps polling");
+    assert!(fake.count(Command::FindCard) > 3, "it keeps polling");
     assert_eq!(fake.count(Command::ReadText), 1);
 }
 
@@ -126,7 +126,7 @@ fn a_failing_read_is_reported_once_per_placement_and_retried_quietly() {
     }
     quiet(&rx, Duration::from_millis(300));
     assert!(
-        fake.count(Command::ReadText) > 2,
+        fake.count(Command::ReadText) >= 2,
         "transient failures are retried"
     );
     // The card now reads: the same placement yields the card.
@@ -233,7 +233,21 @@ fn one_timeout_is_retried_without_an_event() {
     fake.state().drop_once = Some(Command::FindCard);
     poller.set_reading(true);
     assert_eq!(next(&rx), ReaderEvent::CardRead(sample_card()));
-    assert_eq!(fake.count(Command::FindCard), 2);
+    // The unanswered find was sent again, then the read went on.
+    let requests = fake.state().requests.clone();
+    let first_find = requests
+        .iter()
+        .position(|&c| c == Command::FindCard)
+        .expect("a find");
+    assert_eq!(
+        requests[first_find..first_find + 4],
+        [
+            Command::FindCard,
+            Command::FindCard,
+            Command::SelectCard,
+            Command::ReadText
+        ]
+    );
 }
 
 #[test]
