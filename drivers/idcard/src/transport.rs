@@ -337,3 +337,34 @@ impl Reader {
         (self.written, self.read)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudo_terminals_are_recognised_and_real_ports_are_not() {
+        let (_master, slave) = serialport::TTYPort::pair().expect("pty pair");
+        let name = slave.name().expect("slave name");
+        assert!(is_pseudo_terminal(&name), "{name}");
+        assert!(!is_pseudo_terminal("/dev/null"));
+        assert!(!is_pseudo_terminal("/dev/ttyUSB-that-does-not-exist"));
+    }
+
+    #[test]
+    fn only_port_failures_count_as_disconnects() {
+        let io = |kind| TransportError::Io(io::Error::new(kind, "x"));
+        assert!(io(io::ErrorKind::BrokenPipe).is_disconnect());
+        assert!(io(io::ErrorKind::Other).is_disconnect());
+        assert!(TransportError::Io(io::Error::from_raw_os_error(5)).is_disconnect());
+        assert!(!io(io::ErrorKind::TimedOut).is_disconnect());
+        assert!(
+            !TransportError::Timeout {
+                command: Command::FindCard
+            }
+            .is_disconnect()
+        );
+        assert!(!TransportError::Frame(FrameError::LengthOutOfRange(0)).is_disconnect());
+        assert!(!TransportError::Card(CardError::BadGender).is_disconnect());
+    }
+}
