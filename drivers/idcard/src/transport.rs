@@ -3,7 +3,7 @@
 //! [`Reader::exchange`] writes a request frame from [`crate::codec`], feeds
 //! whatever comes back into a [`FrameDecoder`] until one good frame arrives or
 //! the command's timeout passes, and hands the frame to
-//! [`codec::interpret`](crate::codec::interpret). There is no protocol logic
+//! [`codec::interpret`]. There is no protocol logic
 //! here beyond "which timeout" and "which reply means what to the caller".
 //!
 //! # Exclusive access and pseudo-terminals
