@@ -10,8 +10,8 @@
 //! `GS !` size, underline: `ESC -` for single-byte and `FS -` for two-byte
 //! characters, each only if the line has such characters), the GBK bytes and
 //! `LF`. Fewer bytes is a faster receipt at 9600 baud, so nothing is repeated
-//! and nothing is set that the line does not show (an alignment for a
-//! full-width line, an underline state for an empty line), and on
+//! and nothing is set that the line does not show (an underline state for
+//! a line without such characters, any mode for an empty line), and on
 //! left-aligned lines runs of spaces (a key-value's padding) become `HT`s to
 //! the default tab stops every 8 columns where that is shorter.
 //!
@@ -32,7 +32,7 @@
 
 use crate::document::{Align, Receipt, Size, Style};
 use crate::gbk::{self, Segment};
-use crate::layout::{self, Line, display_width};
+use crate::layout::{self, Line};
 use crate::profile::{Profile, QrSupport};
 use crate::raster::{self, QR_QUIET_MODULES, TextRasterizer};
 
@@ -176,8 +176,8 @@ pub fn render(
     let mut modes = Modes::default();
     for (line, plan) in lines.iter().zip(plans) {
         match (line, plan) {
-            (Line::Text { text, style }, Some(TextPlan::Bytes(bytes))) => {
-                text_line(&mut out, &mut modes, profile, text, *style, &bytes)
+            (Line::Text { style, .. }, Some(TextPlan::Bytes(bytes))) => {
+                text_line(&mut out, &mut modes, profile, *style, &bytes)
             }
             (Line::Text { text, style }, Some(TextPlan::Raster)) => {
                 if let Some(r) = rasterizer {
@@ -228,22 +228,12 @@ fn set_align(out: &mut Vec<u8>, modes: &mut Modes, align: Align) {
     }
 }
 
-fn text_line(
-    out: &mut Vec<u8>,
-    modes: &mut Modes,
-    profile: &Profile,
-    text: &str,
-    style: Style,
-    bytes: &[u8],
-) {
+fn text_line(out: &mut Vec<u8>, modes: &mut Modes, profile: &Profile, style: Style, bytes: &[u8]) {
     if bytes.is_empty() {
         out.push(LF);
         return;
     }
-    // Alignment only shows on a line narrower than the paper.
-    if display_width(text) < layout::columns_for(profile, style.size) {
-        set_align(out, modes, style.align);
-    }
+    set_align(out, modes, style.align);
     if modes.bold != style.bold {
         out.extend_from_slice(&[ESC, b'E', u8::from(style.bold)]);
         modes.bold = style.bold;
