@@ -249,7 +249,8 @@ impl SimPrinter {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: fresh descriptors from pipe2.
-        let (wake_r, wake_w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (wake_r, wake_w) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         let shared = Shared {
             plugged: true,
             pty_path: pty.path.clone(),
@@ -651,7 +652,8 @@ impl Worker {
             let mut watch_master = self.pty.is_some()
                 && !(self.opts.profile.flow == FlowControl::DtrDsr
                     && self.buffer.len() >= self.capacity);
-            if watch_master && self.opts.baud > 0 && self.wire_tokens < (wire_rate * 0.01).max(1.0) {
+            if watch_master && self.opts.baud > 0 && self.wire_tokens < (wire_rate * 0.01).max(1.0)
+            {
                 // Not enough wire time yet for a batch: wait for it.
                 watch_master = false;
                 timeout = timeout.min(TICK);
@@ -707,7 +709,8 @@ impl Worker {
     fn send(&self, bytes: &[u8]) {
         if let Some(pty) = &self.pty {
             // SAFETY: writing from a valid buffer to a descriptor we own.
-            let r = unsafe { libc::write(pty.master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+            let r =
+                unsafe { libc::write(pty.master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
             if r < bytes.len() as isize {
                 log::debug!("printer sim: host is not reading; reply dropped");
             }
@@ -797,7 +800,8 @@ impl Worker {
         if fds[0].revents & libc::POLLIN != 0 {
             let mut sink = [0u8; 64];
             // SAFETY: draining the non-blocking wake pipe we own.
-            while unsafe { libc::read(self.wake_r.as_raw_fd(), sink.as_mut_ptr().cast(), 64) } > 0 {}
+            while unsafe { libc::read(self.wake_r.as_raw_fd(), sink.as_mut_ptr().cast(), 64) } > 0 {
+            }
         }
     }
 }

@@ -341,9 +341,7 @@ impl Paper {
                     b.symbology.name(),
                     String::from_utf8_lossy(&b.data)
                 )),
-                PaperItem::Feed {
-                    lines: Some(n), ..
-                } => out.push_str(&format!("[FEED {n}]")),
+                PaperItem::Feed { lines: Some(n), .. } => out.push_str(&format!("[FEED {n}]")),
                 PaperItem::Feed { dots, lines: None } => {
                     out.push_str(&format!("[FEED {dots} dots]"))
                 }
@@ -378,7 +376,11 @@ fn line_transcript(line: &TextLine) -> String {
         if span.style != current {
             let t = span.style.tokens();
             out.push('{');
-            out.push_str(&if t.is_empty() { "-".into() } else { t.join(" ") });
+            out.push_str(&if t.is_empty() {
+                "-".into()
+            } else {
+                t.join(" ")
+            });
             out.push('}');
             current = span.style;
         }
@@ -465,7 +467,11 @@ impl Modes {
         TextStyle {
             bold: self.bold || extra_bold,
             underline: self.underline.max(extra_ul),
-            width: if wide { self.gs_width.max(2) } else { self.gs_width },
+            width: if wide {
+                self.gs_width.max(2)
+            } else {
+                self.gs_width
+            },
             height: if tall {
                 self.gs_height.max(2)
             } else {
@@ -804,8 +810,8 @@ impl Interpreter {
             },
             // Known commands without effect here, by argument count.
             b'<' | b'L' | b'S' | b'v' => Step::Done(2),
-            b' ' | b'%' | b'?' | b'=' | b'G' | b'M' | b'R' | b'T' | b'V' | b'e' | b'r'
-            | b't' | b'u' | b'{' | b'K' | b'U' => {
+            b' ' | b'%' | b'?' | b'=' | b'G' | b'M' | b'R' | b'T' | b'V' | b'e' | b'r' | b't'
+            | b'u' | b'{' | b'K' | b'U' => {
                 arg!(1);
                 Step::Done(3)
             }

@@ -276,7 +276,9 @@ impl PaperRenderer {
         let mut total = 0;
         for span in &line.spans {
             let (w, h) = (u32::from(span.style.width), u32::from(span.style.height));
-            let mut img = self.cells(&span.text, span.cjk, span.style.bold, cache).scaled(w, h);
+            let mut img = self
+                .cells(&span.text, span.cjk, span.style.bold, cache)
+                .scaled(w, h);
             if span.style.underline > 0 {
                 let rows = u32::from(span.style.underline.min(2));
                 for y in img.height.saturating_sub(rows)..img.height {

@@ -61,9 +61,22 @@ fn a_receipt_printed_by_the_driver_comes_out_as_transcript_and_png() {
     let receipts = ctl.wait_for_receipts(1, WAIT);
     assert_eq!(receipts.len(), 1);
     let r = &receipts[0];
-    assert!(r.transcript.starts_with("[C B 2x2] 法律援助回执\n"), "{}", r.transcript);
-    assert!(r.transcript.contains("请于三个工作日内到司法所领取结果。\n"), "{}", r.transcript);
-    assert!(r.transcript.ends_with("[CUT partial]\n"), "{}", r.transcript);
+    assert!(
+        r.transcript.starts_with("[C B 2x2] 法律援助回执\n"),
+        "{}",
+        r.transcript
+    );
+    assert!(
+        r.transcript
+            .contains("请于三个工作日内到司法所领取结果。\n"),
+        "{}",
+        r.transcript
+    );
+    assert!(
+        r.transcript.ends_with("[CUT partial]\n"),
+        "{}",
+        r.transcript
+    );
     let png = r.png.clone().expect("png written");
     assert_eq!(png, out.join("receipt-001.png"));
     assert_eq!(
@@ -88,11 +101,17 @@ fn status_answers_fine_near_end_paper_out_and_cover_open() {
     let ctl = sim.control();
     let mut printer = Printer::open(&config(&sim, profile, 9600)).expect("open");
     let st = printer.status().expect("status");
-    assert!(st.online && !st.paper_near_end && st.problem().is_none(), "{st:?}");
+    assert!(
+        st.online && !st.paper_near_end && st.problem().is_none(),
+        "{st:?}"
+    );
 
     ctl.set_paper(PaperState::NearEnd);
     let st = printer.status().expect("status");
-    assert!(st.online && st.paper_near_end && st.problem().is_none(), "{st:?}");
+    assert!(
+        st.online && st.paper_near_end && st.problem().is_none(),
+        "{st:?}"
+    );
 
     ctl.set_paper(PaperState::Out);
     let st = printer.status().expect("status");
@@ -141,7 +160,10 @@ fn paper_running_out_mid_print_is_reported_by_the_driver() {
     assert!(ctl.receipts().is_empty(), "nothing was cut yet");
     // Paper loaded: the printer finishes what it buffered.
     ctl.set_paper(PaperState::Ok);
-    assert!(!ctl.overflowed(), "the driver held off while the buffer was full");
+    assert!(
+        !ctl.overflowed(),
+        "the driver held off while the buffer was full"
+    );
 }
 
 #[test]
@@ -280,12 +302,16 @@ fn unplug_is_a_disconnect_and_after_replug_printing_works_again() {
     assert!(ctl.is_plugged());
     assert_eq!(std::fs::read_link(&link).expect("link"), ctl.pty_path());
     let mut printer = Printer::open(&cfg).expect("reopen");
-    let bytes = escpos::render(&Receipt::new().text("重新连接").cut(), profile, None)
-        .expect("render");
+    let bytes =
+        escpos::render(&Receipt::new().text("重新连接").cut(), profile, None).expect("render");
     printer.print(&bytes).expect("print");
     let receipts = ctl.wait_for_receipts(1, WAIT);
     assert_eq!(receipts.len(), 1);
-    assert!(receipts[0].transcript.starts_with("重新连接\n"), "{}", receipts[0].transcript);
+    assert!(
+        receipts[0].transcript.starts_with("重新连接\n"),
+        "{}",
+        receipts[0].transcript
+    );
     drop(printer);
     drop(sim);
     assert!(!link.exists(), "the link goes with the printer");
@@ -319,7 +345,11 @@ fn the_epson_profile_prints_its_qr_as_an_image_over_dtr_dsr() {
     printer.print(&bytes).expect("print");
     let receipts = ctl.wait_for_receipts(1, WAIT);
     assert_eq!(receipts.len(), 1);
-    assert!(receipts[0].transcript.contains("[raster "), "{}", receipts[0].transcript);
+    assert!(
+        receipts[0].transcript.contains("[raster "),
+        "{}",
+        receipts[0].transcript
+    );
     let img = receipts[0].image.clone().expect("image");
     assert_eq!(img.width, 512);
     assert_eq!(

@@ -158,7 +158,10 @@ fn status_requests_and_auto_status_are_events() {
     let mut i = Interpreter::new(&Profile::GENERIC_80);
     let events = i.feed(b"\x10\x04\x01\x10\x04");
     assert_eq!(events, vec![Event::StatusRequest(1)]);
-    assert_eq!(i.feed(b"\x04\x1da\xff"), vec![Event::StatusRequest(4), Event::AutoStatus(0xff)]);
+    assert_eq!(
+        i.feed(b"\x04\x1da\xff"),
+        vec![Event::StatusRequest(4), Event::AutoStatus(0xff)]
+    );
     assert!(i.finish().is_none(), "status requests print nothing");
 }
 
@@ -175,7 +178,10 @@ fn a_printer_without_native_qr_ignores_gs_k() {
     b.extend(&data);
     b.extend(b"\x1d(k\x03\x001Q0\x1dV\x00");
     let paper = one(&Profile::GENERIC_80, &b);
-    assert_eq!(paper.transcript(), "[QR too long: 1100 bytes]\n[QR no data]\n[CUT]\n");
+    assert_eq!(
+        paper.transcript(),
+        "[QR too long: 1100 bytes]\n[QR no data]\n[CUT]\n"
+    );
 }
 
 #[test]
@@ -237,4 +243,3 @@ fn arbitrary_bytes_never_panic_and_never_grow_without_bound() {
         }
     }
 }
-

@@ -146,11 +146,13 @@ fn a_trailing_receipt_without_cut_is_rendered_too() {
 fn barcodes_are_drawn_with_their_text() {
     let renderer = common::renderer();
     let profile = &Profile::GENERIC_80;
-    let bytes = escpos::render(&Receipt::new().barcode("FY20260001").cut(), profile, None)
-        .expect("render");
+    let bytes =
+        escpos::render(&Receipt::new().barcode("FY20260001").cut(), profile, None).expect("render");
     let papers = render_papers(&bytes, profile);
     assert!(
-        papers[0].transcript().contains("[BARCODE CODE128] {BFY20260001"),
+        papers[0]
+            .transcript()
+            .contains("[BARCODE CODE128] {BFY20260001"),
         "{}",
         papers[0].transcript()
     );
@@ -174,7 +176,8 @@ fn barcodes_are_drawn_with_their_text() {
 #[test]
 #[ignore = "writes a sample PNG for a person to look at: PRINTER_SIM_SAMPLE=<dir>"]
 fn write_sample_png() {
-    let dir = std::path::PathBuf::from(std::env::var("PRINTER_SIM_SAMPLE").unwrap_or("/tmp".into()));
+    let dir =
+        std::path::PathBuf::from(std::env::var("PRINTER_SIM_SAMPLE").unwrap_or("/tmp".into()));
     let font = common::rasterizer();
     let renderer = common::renderer();
     for profile in Profile::all() {
