@@ -41,6 +41,10 @@ pub enum ReaderEvent {
     /// [`SamId`](crate::codec::SamId)). Comes after `ReaderBack` when the
     /// reader was missing at start.
     Ready { sam_id: String },
+    /// A card was found and selected and its text is being read (once per
+    /// placement, before `CardRead` or `CardUnreadable`): a screen can say
+    /// 正在读取 during the ~120 ms the read takes on the wire.
+    CardPresent,
     /// A card was read (once per placement).
     CardRead(Card),
     /// A card is present but could not be read: an English reason, and the
@@ -121,6 +125,8 @@ struct Placement {
     done: bool,
     /// An event (read or unreadable) went out for it.
     reported: bool,
+    /// `CardPresent` went out for it.
+    announced: bool,
     no_card_answers: u32,
 }
 
@@ -309,6 +315,10 @@ impl<F: FnMut(ReaderEvent)> Worker<F> {
             serial: Some(serial),
             ..Placement::default()
         });
+        if !p.announced {
+            p.announced = true;
+            (self.emit)(ReaderEvent::CardPresent);
+        }
         let read = match self.reader.as_mut() {
             Some(r) => retry_once(r, Reader::read_text),
             None => return Ok(()),

@@ -28,15 +28,44 @@ fn spawn(fake: &FakeReader) -> (Poller, Receiver<ReaderEvent>) {
     (poller, rx)
 }
 
+/// The next event, passing over `CardPresent` (which only announces the
+/// outcome that follows; its own test is below).
 fn next(rx: &Receiver<ReaderEvent>) -> ReaderEvent {
-    rx.recv_timeout(Duration::from_secs(5))
-        .expect("an event within 5 s")
+    loop {
+        let event = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("an event within 5 s");
+        if event != ReaderEvent::CardPresent {
+            return event;
+        }
+    }
 }
 
-/// Asserts nothing is emitted for `d`.
+/// Asserts nothing but `CardPresent` is emitted for `d`.
 fn quiet(rx: &Receiver<ReaderEvent>, d: Duration) {
-    if let Ok(event) = rx.recv_timeout(d) {
-        panic!("unexpected event {event:?}");
+    let until = std::time::Instant::now() + d;
+    while let Ok(event) =
+        rx.recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
+    {
+        if event != ReaderEvent::CardPresent {
+            panic!("unexpected event {event:?}");
+        }
+    }
+}
+
+#[test]
+fn a_card_being_read_is_announced_once_before_its_data() {
+    let fake = FakeReader::new();
+    fake.state().card = Some(([1; 8], sample_block()));
+    let (poller, rx) = spawn(&fake);
+    assert_eq!(next(&rx), ready());
+    poller.set_reading(true);
+    let first = rx.recv_timeout(Duration::from_secs(5)).expect("an event");
+    assert_eq!(first, ReaderEvent::CardPresent);
+    let second = rx.recv_timeout(Duration::from_secs(5)).expect("an event");
+    assert_eq!(second, ReaderEvent::CardRead(sample_card()));
+    if let Ok(event) = rx.recv_timeout(Duration::from_millis(600)) {
+        panic!("the card left on the reader produced {event:?}");
     }
 }
 
