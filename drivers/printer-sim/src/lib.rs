@@ -10,6 +10,10 @@
 //! to an image and a text transcript, so tests and people see exactly what
 //! would come out. [`paper::render_bytes`] gives the same drawing without a
 //! device, for the kiosk's on-screen receipt preview.
+//!
+//! The `kiosk-printer-sim` binary runs one for a person (demos, field
+//! tests): it prints the port path and each receipt's transcript, and takes
+//! `paper out`, `cover open`, `unplug`, ... on standard input.
 
 pub mod device;
 pub mod interpreter;

@@ -235,8 +235,11 @@ fn arbitrary_bytes_never_panic_and_never_grow_without_bound() {
                 }
             }
             papers.extend(i.finish());
-            for p in papers.iter().take(3) {
+            // Drawing is the slow part in a debug build: every 5th round.
+            for p in &papers {
                 let _ = p.transcript();
+            }
+            for p in papers.iter().take(if round % 5 == 0 { 3 } else { 0 }) {
                 let img = renderer.render(p, profile);
                 assert_eq!(img.width, u32::from(profile.paper_dots));
             }
