@@ -17,10 +17,13 @@ use rodio::Source;
 
 /// The greeting, spoken by espeak-ng (see `assets/sounds/README.md`).
 const SESSION_PROMPT_WAV: &[u8] = include_bytes!("../../../assets/sounds/session-prompt.wav");
+const PLACE_CARD_WAV: &[u8] = include_bytes!("../../../assets/sounds/place-card.wav");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sound {
     SessionPrompt,
+    /// The identification step asks for the ID card.
+    PlaceCard,
     Tap,
 }
 
@@ -85,7 +88,7 @@ impl Audio {
 
     pub fn play(&self, sound: Sound) {
         let wanted = match sound {
-            Sound::SessionPrompt => self.config.session_prompt,
+            Sound::SessionPrompt | Sound::PlaceCard => self.config.session_prompt,
             Sound::Tap => self.config.tap_sound,
         };
         if let (true, Some(tx)) = (wanted, &self.tx) {
@@ -145,10 +148,17 @@ fn audio_thread(rx: mpsc::Receiver<Sound>, status: Arc<AtomicU8>, volume: f32) {
                     .amplify(0.25 * volume);
                 mixer.add(click);
             }
-            Sound::SessionPrompt => match rodio::Decoder::new(Cursor::new(SESSION_PROMPT_WAV)) {
-                Ok(source) => mixer.add(source.amplify(volume)),
-                Err(e) => log::error!("session prompt cannot be decoded: {e}"),
-            },
+            Sound::SessionPrompt | Sound::PlaceCard => {
+                let wav = if sound == Sound::PlaceCard {
+                    PLACE_CARD_WAV
+                } else {
+                    SESSION_PROMPT_WAV
+                };
+                match rodio::Decoder::new(Cursor::new(wav)) {
+                    Ok(source) => mixer.add(source.amplify(volume)),
+                    Err(e) => log::error!("voice prompt cannot be decoded: {e}"),
+                }
+            }
         }
     }
 }
@@ -158,13 +168,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_session_prompt_is_a_decodable_wav() {
-        let decoder = rodio::Decoder::new(Cursor::new(SESSION_PROMPT_WAV)).unwrap();
-        let secs = decoder
-            .total_duration()
-            .map(|d| d.as_secs_f32())
-            .unwrap_or(0.0);
-        assert!(secs > 1.0 && secs < 10.0, "prompt lasts {secs} s");
+    fn the_voice_prompts_are_decodable_wavs() {
+        for wav in [SESSION_PROMPT_WAV, PLACE_CARD_WAV] {
+            let decoder = rodio::Decoder::new(Cursor::new(wav)).unwrap();
+            let secs = decoder
+                .total_duration()
+                .map(|d| d.as_secs_f32())
+                .unwrap_or(0.0);
+            assert!(secs > 1.0 && secs < 10.0, "prompt lasts {secs} s");
+        }
     }
 
     #[test]

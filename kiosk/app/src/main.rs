@@ -1,8 +1,9 @@
 //! `kiosk`: the public legal-service terminal.
 //!
-//! With no sub-command it runs the terminal on the display. Technicians and
-//! developers get `screenshot` (every screen to PNG, no display needed) and
-//! `first-frame` (start-up measurement).
+//! With no sub-command it runs the terminal on the display. Technicians get
+//! `idcard` and `printer` (test the devices), developers `sim` (the
+//! simulated devices), `screenshot` (every screen to PNG, no display
+//! needed) and `first-frame` (start-up measurement).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,83 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Test the ID-card reader.
+    Idcard {
+        #[command(subcommand)]
+        command: IdcardCommand,
+    },
+    /// Test the receipt printer.
+    Printer {
+        #[command(subcommand)]
+        command: PrinterCommand,
+    },
+    /// Without words: start the simulated reader and printer and take
+    /// commands on stdin. With words: send them to the running simulators,
+    /// e.g. `kiosk sim card place resident` (`kiosk sim help` lists them).
+    Sim { words: Vec<String> },
+}
+
+#[derive(Subcommand)]
+enum IdcardCommand {
+    /// Whether the reader answers, and its SAM id.
+    Status {
+        #[arg(long)]
+        port: String,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+    },
+    /// Read the card on the reader (waits for one).
+    Read {
+        #[arg(long)]
+        port: String,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 10)]
+        wait: u64,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Show the whole ID number (masked by default).
+        #[arg(long)]
+        unmasked: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrinterCommand {
+    /// Online, cover, paper and error state.
+    Status {
+        #[arg(long)]
+        port: String,
+        /// generic-58, generic-80 or epson-tm-t88 (default: the configured one).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Default: the profile's.
+        #[arg(long)]
+        baud: Option<u32>,
+    },
+    /// Print a test page with every style, a QR code and Chinese text.
+    Test {
+        #[arg(long)]
+        port: String,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long)]
+        baud: Option<u32>,
+    },
+}
+
+fn profile_arg(
+    config: &Config,
+    id: Option<String>,
+) -> Result<&'static kiosk_printer::profile::Profile, String> {
+    match id {
+        None => Ok(kiosk::devices::sim::printer_profile(config)),
+        Some(id) => kiosk_printer::profile::Profile::by_id(&id).ok_or_else(|| {
+            format!("unknown printer profile {id:?}; known: generic-58, generic-80, epson-tm-t88")
+        }),
+    }
 }
 
 fn load_config(cli_path: Option<PathBuf>) -> Result<Config, kiosk_core::ConfigError> {
@@ -83,6 +161,51 @@ fn main() -> ExitCode {
                 )
             })
             .map_err(|e| e.to_string()),
+        Command::Idcard { command } => match command {
+            IdcardCommand::Status { port, baud } => kiosk::technician::idcard_status(&port, baud),
+            IdcardCommand::Read {
+                port,
+                baud,
+                wait,
+                json,
+                unmasked,
+            } => kiosk::technician::idcard_read(
+                &port,
+                baud,
+                std::time::Duration::from_secs(wait),
+                json,
+                unmasked,
+            ),
+        }
+        .map(|out| println!("{out}"))
+        .map_err(|e| e.to_string()),
+        Command::Printer { command } => {
+            let (port, profile, baud, test) = match command {
+                PrinterCommand::Status { port, profile, baud } => (port, profile, baud, false),
+                PrinterCommand::Test { port, profile, baud } => (port, profile, baud, true),
+            };
+            profile_arg(&config, profile).and_then(|profile| {
+                if test {
+                    kiosk::technician::printer_test(
+                        &port,
+                        profile,
+                        baud,
+                        &kiosk::content::assets_dir(&config),
+                    )
+                } else {
+                    kiosk::technician::printer_status(&port, profile, baud)
+                }
+                .map(|out| println!("{out}"))
+                .map_err(|e| e.to_string())
+            })
+        }
+        Command::Sim { words } => if words.is_empty() {
+            kiosk::technician::sim_run(&config)
+        } else {
+            kiosk::technician::sim_send(&config, &words)
+        }
+        .map(|out| println!("{out}"))
+        .map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,6 +37,8 @@ pub fn run(config: Config) -> Result<(), RunError> {
     let handle = ContentHandle::loading();
     let kiosk = Kiosk::install(&app, &config, handle.clone(), Audio::start(&config.audio));
     let _ticker = controller::start_ticking(&kiosk);
+    controller::attach_devices(&kiosk, &config)
+        .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
 
     // Load the library on a worker thread; the home screen shows meanwhile
     // and fills in when it arrives. The keyboard's dictionary loads when

@@ -5,6 +5,11 @@
 //! globals are re-rendered from that state. Nothing here decides behaviour
 //! that the session core could decide.
 
+mod devices;
+pub use devices::attach_devices;
+mod identify;
+mod receipt;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -15,11 +20,14 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::audio::{Audio, AudioStatus, Sound};
 use crate::content::{ContentHandle, ContentState};
+use crate::devices::Devices;
+use crate::printing::service::PrinterHealth;
 use crate::search::SearchWorker;
 use crate::{
     App, AppState, IdleAdapter, KeyboardAdapter, LibraryAdapter, Page, SearchAdapter, StatusItem,
     StatusKind, Theme,
 };
+use kiosk_core::ReaderState;
 
 /// Everything the terminal's UI thread knows about the current session.
 pub struct Kiosk {
@@ -35,6 +43,18 @@ pub struct Kiosk {
     audio: Audio,
     office_name: String,
     last_audio_status: Option<AudioStatus>,
+    /// The reader and printer threads; None in screenshots and UI tests
+    /// that do not attach devices.
+    devices: Option<Devices>,
+    reader_state: ReaderState,
+    printer_health: PrinterHealth,
+    last_device_status: Option<(ReaderState, PrinterHealth)>,
+    /// The receipt on screen, if any.
+    receipt: Option<receipt::ReceiptView>,
+    next_ticket: u64,
+    unprinted_policy: kiosk_core::UnprintedPolicy,
+    /// Numbers the sessions since start-up (the print queue keys on it).
+    session_number: u64,
 }
 
 pub type SharedKiosk = Rc<RefCell<Kiosk>>;
@@ -59,6 +79,14 @@ impl Kiosk {
             audio,
             office_name: config.terminal.office_name.clone(),
             last_audio_status: None,
+            devices: None,
+            reader_state: ReaderState::NotInstalled,
+            printer_health: PrinterHealth::NotInstalled,
+            last_device_status: None,
+            receipt: None,
+            next_ticket: 1,
+            unprinted_policy: config.printer.unprinted_when_session_ends,
+            session_number: 1,
         }));
         kiosk.borrow_mut().this = Rc::downgrade(&kiosk);
         connect_callbacks(app, &kiosk);
@@ -80,6 +108,7 @@ impl Kiosk {
     /// Every tap passes here: it keeps the session alive and may start one.
     fn tap(&mut self, now: Instant) {
         if self.session.touch(now) == Some(Effect::SessionStarted) {
+            self.session_number += 1;
             self.audio.play(Sound::SessionPrompt);
         } else {
             self.audio.play(Sound::Tap);
@@ -90,6 +119,7 @@ impl Kiosk {
     /// A touch that is not a button (scrolling): no click sound.
     pub fn activity(&mut self, now: Instant) {
         if self.session.touch(now) == Some(Effect::SessionStarted) {
+            self.session_number += 1;
             self.audio.play(Sound::SessionPrompt);
         }
         self.render_idle(now);
@@ -107,6 +137,7 @@ impl Kiosk {
     pub fn back(&mut self, now: Instant) {
         self.tap(now);
         self.session.back();
+        self.after_navigation();
         self.render_screen();
     }
 
@@ -114,7 +145,17 @@ impl Kiosk {
         self.tap(now);
         self.session.home();
         self.clear_search();
+        self.after_navigation();
         self.render_screen();
+    }
+
+    /// Leaving a screen may end what it was doing: the reader stops looking
+    /// for cards, a receipt preview is dropped.
+    fn after_navigation(&mut self) {
+        self.sync_reader();
+        if !matches!(self.session.screen(), Screen::ArticleReceipt { .. }) {
+            self.receipt = None;
+        }
     }
 
     pub fn toggle_elder_mode(&mut self, now: Instant) {
@@ -171,6 +212,10 @@ impl Kiosk {
         };
         if let Some(key) = key {
             let edit = engine.press(key);
+            if edit == Edit::Enter && self.typing_identity() {
+                self.typed_enter();
+                return;
+            }
             apply_edit(&mut self.committed, edit);
         }
         self.after_typing();
@@ -187,6 +232,10 @@ impl Kiosk {
     }
 
     fn after_typing(&mut self) {
+        if self.typing_identity() {
+            self.typed_changed();
+            return;
+        }
         let composing = self
             .keyboard
             .as_ref()
@@ -258,6 +307,7 @@ impl Kiosk {
         if self.session.tick(now) == Some(Effect::SessionEnded) {
             self.clear_search();
             self.clear_views();
+            self.session_ended();
             log::info!("session ended after inactivity");
             self.render_all();
         }
@@ -279,6 +329,8 @@ impl Kiosk {
     /// Empties every model that may hold what the last resident read.
     fn clear_views(&self) {
         self.with_app(crate::content::clear_views);
+        self.with_app(identify::clear_view);
+        self.with_app(receipt::clear_view);
     }
 
     // ---- rendering: state -> Slint globals ----
@@ -309,10 +361,12 @@ impl Kiosk {
             state.set_weekday(clock.weekday);
             state.set_time(clock.time.into());
         });
-        if self.last_audio_status == Some(audio) {
+        let devices = (self.reader_state, self.printer_health);
+        if self.last_audio_status == Some(audio) && self.last_device_status == Some(devices) {
             return;
         }
         self.last_audio_status = Some(audio);
+        self.last_device_status = Some(devices);
         if audio == AudioStatus::NoDevice {
             log::info!("status: no audio device");
         }
@@ -321,7 +375,7 @@ impl Kiosk {
             AudioStatus::Disabled => StatusKind::AudioOff,
             AudioStatus::Ready | AudioStatus::Starting => StatusKind::AudioOk,
         };
-        let status = vec![
+        let mut status = vec![
             StatusItem {
                 kind: StatusKind::Standalone,
                 ok: true,
@@ -331,6 +385,7 @@ impl Kiosk {
                 ok: audio_kind == StatusKind::AudioOk,
             },
         ];
+        status.extend(self.device_status_items());
         let office = self.office_name.clone();
         self.with_app(|app| {
             let state = app.global::<AppState>();
@@ -403,6 +458,8 @@ impl Kiosk {
                 }
                 Screen::Search => Page::Search,
                 Screen::About => Page::About,
+                Screen::Identify => Page::Identify,
+                Screen::ArticleReceipt { .. } => Page::Receipt,
             };
             state.set_page(page);
         });
@@ -411,6 +468,8 @@ impl Kiosk {
         self.render_keyboard();
         self.render_search();
         self.render_theme();
+        self.render_identify();
+        self.render_receipt();
     }
 
     fn render_keyboard(&self) {
@@ -441,6 +500,7 @@ impl Kiosk {
             kb.set_candidates(ModelRc::new(VecModel::from(candidates)));
             kb.set_has_prev_page(prev);
             kb.set_has_next_page(next);
+            kb.set_composing(composing.clone().into());
             let search = app.global::<SearchAdapter>();
             search.set_committed(committed.into());
             search.set_composing(composing.into());
@@ -506,23 +566,25 @@ fn apply_edit(field: &mut String, edit: Edit) {
     }
 }
 
-/// Connects the UI's callbacks to the controller. A callback that arrives
+/// Wraps a controller method as a UI callback. A callback that arrives
 /// while the controller is busy (re-entrancy from a property change) is
 /// dropped rather than panicking on the RefCell.
-fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
-    fn handler<A>(
-        kiosk: &SharedKiosk,
-        f: impl Fn(&mut Kiosk, A, Instant) + 'static,
-    ) -> impl Fn(A) + 'static {
-        let weak = Rc::downgrade(kiosk);
-        move |arg| {
-            if let Some(k) = weak.upgrade()
-                && let Ok(mut k) = k.try_borrow_mut()
-            {
-                f(&mut k, arg, Instant::now());
-            }
+fn handler<A>(
+    kiosk: &SharedKiosk,
+    f: impl Fn(&mut Kiosk, A, Instant) + 'static,
+) -> impl Fn(A) + 'static {
+    let weak = Rc::downgrade(kiosk);
+    move |arg| {
+        if let Some(k) = weak.upgrade()
+            && let Ok(mut k) = k.try_borrow_mut()
+        {
+            f(&mut k, arg, Instant::now());
         }
     }
+}
+
+/// Connects the UI's callbacks to the controller.
+fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
     let state = app.global::<AppState>();
     let h = handler(kiosk, |k, (), now| k.back(now));
     state.on_go_back(move || h(()));
@@ -534,6 +596,8 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
     state.on_open_search(move || h(()));
     let h = handler(kiosk, |k, (), now| k.open(Screen::About, now));
     state.on_open_about(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.open_identify(now));
+    state.on_open_identify(move || h(()));
     let h = handler(kiosk, |k, (), now| k.toggle_elder_mode(now));
     state.on_toggle_elder_mode(move || h(()));
     let h = handler(kiosk, |k, (), now| k.activity(now));
@@ -557,6 +621,11 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
     library.on_text_larger(move || h(()));
     let h = handler(kiosk, |k, (), now| k.change_text_size(-1, now));
     library.on_text_smaller(move || h(()));
+    let h = handler(kiosk, |k, (), now| k.print_article(now));
+    library.on_print_article(move || h(()));
+
+    identify::connect(app, kiosk);
+    receipt::connect(app, kiosk);
 
     let keyboard = app.global::<KeyboardAdapter>();
     let h = handler(kiosk, |k, name: SharedString, now| k.key(&name, now));
