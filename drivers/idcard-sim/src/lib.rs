@@ -46,4 +46,4 @@ mod sim;
 
 pub use device::SAM_ID;
 pub use samples::SampleCard;
-pub use sim::{SimControl, SimOptions, SimReader};
+pub use sim::{REQUEST_LOG, ServedRequest, SimControl, SimOptions, SimReader};

@@ -83,6 +83,20 @@ struct Shared {
     requests: AtomicU64,
     sent: AtomicU64,
     received: AtomicU64,
+    /// The last [`REQUEST_LOG`] requests, for measurements.
+    log: Mutex<std::collections::VecDeque<ServedRequest>>,
+}
+
+/// How many recent requests [`SimControl::recent_requests`] keeps.
+pub const REQUEST_LOG: usize = 64;
+
+/// A request the simulated reader answered: when its frame was complete,
+/// what it was, and the status it got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedRequest {
+    pub at: std::time::Instant,
+    pub command: Option<Command>,
+    pub sw3: u8,
 }
 
 impl Shared {
@@ -141,6 +155,7 @@ impl SimReader {
             wake: wake_tx,
             link: options.link.clone(),
             requests: AtomicU64::new(0),
+            log: Mutex::new(std::collections::VecDeque::with_capacity(REQUEST_LOG)),
             sent: AtomicU64::new(0),
             received: AtomicU64::new(0),
         });
@@ -336,6 +351,18 @@ impl SimControl {
         self.shared.requests.load(Ordering::SeqCst)
     }
 
+    /// The most recent requests (up to [`REQUEST_LOG`]), oldest first: a
+    /// benchmark finds when the host's find command met a card with it.
+    pub fn recent_requests(&self) -> Vec<ServedRequest> {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect()
+    }
+
     /// Bytes written to the line, noise included.
     pub fn bytes_sent(&self) -> u64 {
         self.shared.sent.load(Ordering::SeqCst)
@@ -473,7 +500,18 @@ impl Worker {
                 match &item {
                     Ok(frame) => match parse_request(frame) {
                         Some(request) => {
+                            let at = std::time::Instant::now();
                             let out = self.reader.answer(&request, &field);
+                            let mut log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
+                            if log.len() == REQUEST_LOG {
+                                log.pop_front();
+                            }
+                            log.push_back(ServedRequest {
+                                at,
+                                command: request.command(),
+                                sw3: out.reply.get(9).copied().unwrap_or(0),
+                            });
+                            drop(log);
                             log::debug!(
                                 "idcard-sim: {:02X} {:02X} -> SW3 {:02X}",
                                 request.cmd,

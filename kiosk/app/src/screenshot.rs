@@ -126,6 +126,8 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     shoot("12-after-idle-reset")?;
     drop(k);
 
+    device_screens(config, &kiosk, &mut shoot)?;
+
     // The other orientation, so both layouts are always checked.
     let (w, h) = config.terminal.orientation.size();
     let (w2, h2) = (h, w);
@@ -137,6 +139,125 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
         "13-home-portrait"
     })?;
     Ok(written)
+}
+
+/// The identification step and the receipt screens, with the simulated
+/// reader and printer (in a folder of their own, so a running terminal's
+/// simulators are left alone) and a sample card.
+fn device_screens(
+    config: &Config,
+    kiosk: &crate::controller::SharedKiosk,
+    shoot: &mut impl FnMut(&str) -> Result<(), ScreenshotError>,
+) -> Result<(), ScreenshotError> {
+    use crate::devices::{DeviceEvent, Devices};
+    use kiosk_idcard_sim::samples;
+
+    let scratch = std::env::temp_dir().join(format!("kiosk-screenshot-{}", std::process::id()));
+    let mut dev_config = config.clone();
+    dev_config.idcard.port = "sim".into();
+    dev_config.printer.port = "sim".into();
+    dev_config.storage.database = scratch.join("kiosk.db");
+    dev_config.printer.sim_output_dir = scratch.join("printed");
+    let (tx, rx) = std::sync::mpsc::channel::<DeviceEvent>();
+    let tx = std::sync::Mutex::new(tx);
+    let devices = Devices::start(
+        &dev_config,
+        std::sync::Arc::new(move |event| {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(event);
+            }
+        }),
+    );
+    let controls = devices
+        .simulators
+        .as_ref()
+        .map(|s| s.controls())
+        .unwrap_or_default();
+    kiosk.borrow_mut().attach_devices(devices);
+    // Device events as the event loop would apply them, until `done`.
+    let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| -> Result<(), ScreenshotError> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(&kiosk.borrow()) {
+            if Instant::now() > deadline {
+                return Err(ScreenshotError::Platform(format!(
+                    "timed out waiting for {what}"
+                )));
+            }
+            if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
+                kiosk.borrow_mut().device_event(event, Instant::now());
+            }
+        }
+        Ok(())
+    };
+    let identified = |k: &Kiosk| {
+        k.session()
+            .identification()
+            .is_some_and(|i| !i.wants_card())
+    };
+    let place = |key: &str| {
+        if let (Some(reader), Some(card)) = (&controls.reader, samples::by_key(key)) {
+            reader.place_card(&card);
+        }
+    };
+    let t0 = Instant::now();
+    pump("the reader", &|k| k.reader_ready())?;
+    kiosk.borrow_mut().open_identify(t0);
+    shoot("14-identify-place-card")?;
+    place("resident");
+    pump("the card", &identified)?;
+    shoot("15-identify-card-read")?;
+    if let Some(reader) = &controls.reader {
+        reader.remove_card();
+    }
+    kiosk.borrow_mut().identify_retry(t0);
+    place("resident-expired");
+    pump("the expired card", &identified)?;
+    shoot("16-identify-card-expired")?;
+    kiosk.borrow_mut().identify_type_instead(t0);
+    {
+        let mut k = kiosk.borrow_mut();
+        for key in ["w", "a", "n", "g"] {
+            k.key(key, t0);
+        }
+        k.candidate(0, t0);
+        k.identify_focus(1, t0);
+        for key in "1101051949".chars() {
+            k.key(&key.to_string(), t0);
+        }
+    }
+    shoot("17-identify-typing")?;
+    kiosk.borrow_mut().home(t0);
+
+    let first = {
+        let k = kiosk.borrow();
+        let content = k.content().library();
+        content.and_then(|c| {
+            let slug = c.library.categories().first()?.slug.clone();
+            c.library
+                .articles_in(&slug)
+                .first()
+                .map(|a| a.id().to_owned())
+        })
+    };
+    if let Some(id) = first {
+        kiosk.borrow_mut().open(Screen::Article { id }, t0);
+        pump("the printer", &|k| k.printer_ready())?;
+        kiosk.borrow_mut().print_article(t0);
+        pump("the receipt preview", &|k| k.receipt_prepared())?;
+        shoot("18-receipt-preview")?;
+        if let Some(printer) = &controls.printer {
+            printer.set_paper(kiosk_printer_sim::PaperState::Out);
+        }
+        kiosk.borrow_mut().receipt_print(t0);
+        pump("the paper-out report", &|k| {
+            k.receipt_waiting() && !k.printer_ready()
+        })?;
+        shoot("19-receipt-paper-out")?;
+    }
+    kiosk.borrow_mut().home(t0);
+    drop(controls);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(())
 }
 
 /// Start-up cost: time from `started` to the first rendered home screen,

@@ -148,3 +148,18 @@ pub fn attach_devices(
     })?;
     Ok(())
 }
+
+impl Kiosk {
+    /// The reader answers (screenshots and benchmarks wait for this).
+    pub fn reader_ready(&self) -> bool {
+        self.reader_state == ReaderState::Ready
+    }
+
+    /// The printer answers and has no problem.
+    pub fn printer_ready(&self) -> bool {
+        matches!(
+            self.printer_health,
+            PrinterHealth::Ready | PrinterHealth::PaperLow
+        )
+    }
+}

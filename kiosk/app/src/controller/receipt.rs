@@ -206,3 +206,19 @@ pub(super) fn connect(app: &App, kiosk: &SharedKiosk) {
     let h = handler(kiosk, |k, (), now| k.receipt_cancel(now));
     a.on_cancel(move || h(()));
 }
+
+impl Kiosk {
+    /// The receipt on screen has its preview and reference.
+    pub fn receipt_prepared(&self) -> bool {
+        self.receipt
+            .as_ref()
+            .is_some_and(|r| !r.reference.is_empty())
+    }
+
+    /// The receipt on screen waits for the printer.
+    pub fn receipt_waiting(&self) -> bool {
+        self.receipt
+            .as_ref()
+            .is_some_and(|r| r.state == PrintState::Waiting)
+    }
+}

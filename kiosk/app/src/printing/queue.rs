@@ -5,6 +5,8 @@
 //! cover open, printer unplugged, the terminal restarting) loses nothing:
 //! the job stays `queued` until it is printed or cancelled. What happens to
 //! a job whose resident has left is the configured [`UnprintedPolicy`].
+//! Once printed or cancelled, a job keeps its record (reference, kind,
+//! times) but not its content: the bytes are erased.
 
 use std::path::Path;
 
@@ -131,7 +133,7 @@ impl PrintQueue {
 
     pub fn mark_printed(&self, id: i64) -> rusqlite::Result<()> {
         self.conn.execute(
-            "UPDATE print_jobs SET state = 'printed', attempts = attempts + 1,
+            "UPDATE print_jobs SET state = 'printed', attempts = attempts + 1, escpos = x'',
              last_problem = NULL, finished_at = datetime('now') WHERE id = ?1",
             [id],
         )?;
@@ -149,7 +151,7 @@ impl PrintQueue {
 
     pub fn cancel(&self, id: i64) -> rusqlite::Result<bool> {
         let changed = self.conn.execute(
-            "UPDATE print_jobs SET state = 'cancelled', finished_at = datetime('now')
+            "UPDATE print_jobs SET state = 'cancelled', escpos = x'', finished_at = datetime('now')
              WHERE id = ?1 AND state = 'queued'",
             [id],
         )?;
@@ -163,7 +165,7 @@ impl PrintQueue {
             return Ok(0);
         }
         self.conn.execute(
-            "UPDATE print_jobs SET state = 'cancelled', finished_at = datetime('now')
+            "UPDATE print_jobs SET state = 'cancelled', escpos = x'', finished_at = datetime('now')
              WHERE state = 'queued' AND session = ?1 AND boot = ?2",
             params![session as i64, self.boot],
         )
@@ -178,7 +180,7 @@ impl PrintQueue {
                 |row| row.get::<_, i64>(0).map(|n| n as usize),
             ),
             UnprintedPolicy::Cancel => self.conn.execute(
-                "UPDATE print_jobs SET state = 'cancelled', finished_at = datetime('now')
+                "UPDATE print_jobs SET state = 'cancelled', escpos = x'', finished_at = datetime('now')
                  WHERE state = 'queued' AND boot != ?1",
                 [&self.boot],
             ),
@@ -245,6 +247,13 @@ mod tests {
         q.mark_printed(id).unwrap();
         assert_eq!(q.next().unwrap(), None);
         assert_eq!(q.state(id).unwrap(), Some(JobState::Printed));
+        let kept: Vec<u8> = q
+            .conn
+            .query_row("SELECT escpos FROM print_jobs WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(kept.is_empty(), "a printed receipt's content is erased");
     }
 
     #[test]

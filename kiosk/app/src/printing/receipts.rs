@@ -132,9 +132,10 @@ impl ArticleReceipt {
             .separator()
             .styled(
                 &self.title,
+                // Double width too: double height alone squeezes Chinese.
                 Style {
                     bold: true,
-                    size: Size::DoubleHeight,
+                    size: Size::Double,
                     ..Style::default()
                 },
             )
@@ -183,7 +184,8 @@ pub fn test_page(profile_name: &str, printed_at: &str, reference: &str) -> Recei
         .styled("居中 Centre", style(false, Size::Normal, Align::Center, false))
         .styled("靠右 Right", style(false, Size::Normal, Align::Right, false))
         .text("中文长句换行测试：公共法律服务一体机为群众提供法律咨询、法律援助申请、人民调解申请等服务，打印的每一行都按显示宽度折行，不会把一个汉字拆开。")
-        .text("金额 ¥12.50 · 生僻字 𠮷 · 全角符号：（）《》")
+        .text("金额 ¥12.50 · 全角符号：（）《》")
+        .text("生僻字（以图像打印）：𠮷")
         .separator()
         .qr(LAW_DATABASE_URL)
         .barcode(reference)
