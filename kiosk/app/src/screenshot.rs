@@ -203,7 +203,8 @@ fn device_screens(
     pump("the reader", &|k| k.reader_ready())?;
     kiosk.borrow_mut().open_identify(t0);
     shoot("14-identify-place-card")?;
-    place("resident");
+    // A name with a rare character (Extension B) and a minority nation.
+    place("resident-rare");
     pump("the card", &identified)?;
     shoot("15-identify-card-read")?;
     if let Some(reader) = &controls.reader {

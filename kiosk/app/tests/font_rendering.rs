@@ -103,6 +103,26 @@ fn every_character_in_the_content_and_ui_has_a_glyph_in_both_weights() {
     );
 }
 
+#[test]
+fn rare_characters_in_names_and_addresses_have_glyphs_in_both_weights() {
+    // Extension A and B ideographs occur in residents' names and place
+    // names; the sample card with them must show, not as boxes.
+    let card = kiosk_idcard_sim::samples::by_key("resident-rare").unwrap();
+    let card = kiosk_idcard::card::parse_text_block(&card.text).unwrap();
+    let text = format!("{}{}", card.name, card.address.unwrap_or_default());
+    assert!(
+        text.chars().any(|c| c as u32 >= 0x20000),
+        "{text} has an Extension B character"
+    );
+    for font in FONTS {
+        let bytes = std::fs::read(font).unwrap();
+        let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            assert!(face.glyph_index(c).is_some(), "{c} missing from {font}");
+        }
+    }
+}
+
 fn collect(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

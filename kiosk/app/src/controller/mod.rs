@@ -365,11 +365,11 @@ impl Kiosk {
         if self.last_audio_status == Some(audio) && self.last_device_status == Some(devices) {
             return;
         }
-        self.last_audio_status = Some(audio);
-        self.last_device_status = Some(devices);
-        if audio == AudioStatus::NoDevice {
+        if audio == AudioStatus::NoDevice && self.last_audio_status != Some(audio) {
             log::info!("status: no audio device");
         }
+        self.last_audio_status = Some(audio);
+        self.last_device_status = Some(devices);
         let audio_kind = match audio {
             AudioStatus::NoDevice => StatusKind::AudioNone,
             AudioStatus::Disabled => StatusKind::AudioOff,
