@@ -12,6 +12,8 @@
 //! memory when dropped. On screen the number only appears through
 //! [`Identity::masked_number`], the one masking rule of the product.
 
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDate;
 use kiosk_idcard::card::{Card, CardKind, Expiry, IdNumber, mask_id_number};
 use zeroize::Zeroize;
@@ -142,6 +144,10 @@ pub enum Step {
 /// The longest name accepted by typed entry (the card's field holds 15).
 pub const MAX_NAME_CHARS: usize = 30;
 
+/// How long the step waits for a card before it says that none was found
+/// and how to place it (or to type instead).
+pub const NO_CARD_HINT_AFTER: Duration = Duration::from_secs(12);
+
 #[derive(Debug, Clone)]
 pub struct Identification {
     purpose: Purpose,
@@ -150,6 +156,8 @@ pub struct Identification {
     typed_number: String,
     typed_field: TypedField,
     typed_error: Option<TypedError>,
+    /// When the current wait for a card began (seen by [`Identification::tick`]).
+    waiting_since: Option<Instant>,
 }
 
 impl Identification {
@@ -168,7 +176,26 @@ impl Identification {
             typed_number: String::new(),
             typed_field: TypedField::Name,
             typed_error: None,
+            waiting_since: None,
         }
+    }
+
+    /// Notes the time; call on every change and about once a second.
+    pub fn tick(&mut self, now: Instant) {
+        if self.step == Step::WaitingForCard {
+            self.waiting_since.get_or_insert(now);
+        } else {
+            self.waiting_since = None;
+        }
+    }
+
+    /// No card has come for a while: the screen says so (no card found,
+    /// how to place it, or type instead).
+    pub fn no_card_yet(&self, now: Instant) -> bool {
+        self.step == Step::WaitingForCard
+            && self
+                .waiting_since
+                .is_some_and(|since| now.duration_since(since) >= NO_CARD_HINT_AFTER)
     }
 
     pub fn purpose(&self) -> Purpose {
@@ -408,6 +435,20 @@ mod tests {
         id.retry(ReaderState::Ready);
         id.card_read(&card(Expiry::On(today())), today());
         assert!(id.identity().is_some());
+    }
+
+    #[test]
+    fn a_long_wait_without_a_card_is_noticed_and_a_new_wait_starts_afresh() {
+        let now = Instant::now();
+        let mut id = Identification::new(Purpose::Verify, ReaderState::Ready);
+        id.tick(now);
+        assert!(!id.no_card_yet(now + Duration::from_secs(5)));
+        assert!(id.no_card_yet(now + NO_CARD_HINT_AFTER));
+        id.card_unreadable(false);
+        id.tick(now + Duration::from_secs(20));
+        id.retry(ReaderState::Ready);
+        id.tick(now + Duration::from_secs(21));
+        assert!(!id.no_card_yet(now + Duration::from_secs(22)));
     }
 
     #[test]

@@ -170,12 +170,19 @@ impl Kiosk {
         wants
     }
 
-    pub(super) fn render_identify(&self) {
+    pub(super) fn render_identify(&mut self) {
+        let now = Instant::now();
+        let Some(id) = self.session.identification_mut() else {
+            return;
+        };
+        id.tick(now);
+        let no_card_yet = id.no_card_yet(now);
+        let has_reader = self.reader_state != ReaderState::NotInstalled;
         let Some(id) = self.session.identification() else {
             return;
         };
-        let has_reader = self.reader_state != ReaderState::NotInstalled;
-        let view = IdentifyView::of(id, has_reader);
+        let mut view = IdentifyView::of(id, has_reader);
+        view.no_card_yet = no_card_yet;
         self.with_app(|app| view.show(&app.global::<IdentifyAdapter>()));
     }
 }
@@ -194,6 +201,7 @@ struct IdentifyView {
     typed_name: String,
     typed_number: String,
     typed_error: crate::TypedError,
+    no_card_yet: bool,
 }
 
 impl IdentifyView {
@@ -218,6 +226,7 @@ impl IdentifyView {
                 Some(TypedError::NumberIncomplete) => crate::TypedError::NumberIncomplete,
                 Some(TypedError::NumberCheckFailed) => crate::TypedError::NumberCheckFailed,
             },
+            no_card_yet: false,
         };
         match id.step() {
             Step::WaitingForCard => view.step = S::Waiting,
@@ -267,6 +276,7 @@ impl IdentifyView {
         a.set_typed_name(SharedString::from(self.typed_name.as_str()));
         a.set_typed_number(SharedString::from(self.typed_number.as_str()));
         a.set_typed_error(self.typed_error);
+        a.set_no_card_yet(self.no_card_yet);
     }
 }
 

@@ -313,6 +313,9 @@ impl Kiosk {
         }
         self.render_idle(now);
         self.render_header();
+        if self.session.screen() == &Screen::Identify {
+            self.render_identify();
+        }
     }
 
     /// The resident tapped 继续使用 (or anywhere on the count-down).
