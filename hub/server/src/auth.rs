@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use subtle::ConstantTimeEq;
 
 /// Name of the lawyer session cookie.
@@ -105,7 +105,10 @@ impl Sessions {
     }
 
     pub fn remove(&self, id: &str) {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
     }
 
     /// Ends every session of a lawyer (e.g. after the account is disabled).
@@ -140,7 +143,10 @@ mod tests {
 
     #[test]
     fn cookie_is_found_among_others() {
-        assert_eq!(cookie_value("a=1; hub_session=abc; b=2", COOKIE_NAME), Some("abc"));
+        assert_eq!(
+            cookie_value("a=1; hub_session=abc; b=2", COOKIE_NAME),
+            Some("abc")
+        );
         assert_eq!(cookie_value("a=1", COOKIE_NAME), None);
     }
 

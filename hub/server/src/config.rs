@@ -181,7 +181,9 @@ impl Config {
         };
         let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         apply_env(&mut table, env)?;
-        let config: Config = table.try_into().map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        let config: Config = table
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
         config.validate().map_err(invalid)?;
         Ok(config)
     }
@@ -199,7 +201,9 @@ impl Config {
             return Err("limits.messages_per_sec and limits.burst must be at least 1".into());
         }
         if self.limits.heartbeat_secs == 0 || self.limits.hello_timeout_secs == 0 {
-            return Err("limits.heartbeat_secs and limits.hello_timeout_secs must be at least 1".into());
+            return Err(
+                "limits.heartbeat_secs and limits.hello_timeout_secs must be at least 1".into(),
+            );
         }
         if self.dispatch.offer_timeout_secs == 0 {
             return Err("dispatch.offer_timeout_secs must be at least 1".into());
@@ -212,7 +216,9 @@ impl Config {
                 return Err("terminal ids must be 1..=64 bytes".into());
             }
             if t.token.chars().count() < 16 {
-                return Err(format!("terminals.{id}.token must be at least 16 characters"));
+                return Err(format!(
+                    "terminals.{id}.token must be at least 16 characters"
+                ));
             }
         }
         Ok(())
@@ -308,7 +314,10 @@ mod tests {
         let env = vec![
             ("HUB_SERVER_LISTEN".to_owned(), "0.0.0.0:9000".to_owned()),
             ("HUB_DISPATCH_OFFER_TIMEOUT_SECS".to_owned(), "5".to_owned()),
-            ("HUB_ICE_STUN_URLS".to_owned(), "stun:a:3478, stun:b:3478".to_owned()),
+            (
+                "HUB_ICE_STUN_URLS".to_owned(),
+                "stun:a:3478, stun:b:3478".to_owned(),
+            ),
         ];
         let c = Config::parse("", "test", env).unwrap();
         assert_eq!(c.server.listen, "0.0.0.0:9000");

@@ -122,7 +122,11 @@ impl Db {
     }
 
     /// Runs `f` on the database thread without waiting; failures are logged.
-    pub fn spawn(&self, what: &'static str, f: impl FnOnce(&mut Connection) -> Result<(), rusqlite::Error> + Send + 'static) {
+    pub fn spawn(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut Connection) -> Result<(), rusqlite::Error> + Send + 'static,
+    ) {
         let sent = self.jobs.send(Box::new(move |conn| {
             if let Err(e) = f(conn) {
                 log::error!("database write ({what}) failed: {e}");

@@ -139,7 +139,10 @@ pub enum Event {
         outcome: Outcome,
     },
     /// A lawyer's state changed.
-    LawyerState { lawyer: LawyerId, state: LawyerState },
+    LawyerState {
+        lawyer: LawyerId,
+        state: LawyerState,
+    },
     /// The set of waiting calls changed (lawyers' queue views are stale).
     QueueChanged,
 }
@@ -160,8 +163,14 @@ pub enum Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Waiting,
-    Offered { lawyer: LawyerId, deadline: Millis },
-    Connected { lawyer: LawyerId, answered_at: Millis },
+    Offered {
+        lawyer: LawyerId,
+        deadline: Millis,
+    },
+    Connected {
+        lawyer: LawyerId,
+        answered_at: Millis,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -393,7 +402,10 @@ impl Dispatcher {
         available: bool,
         now: Millis,
     ) -> Result<Vec<Event>, Refusal> {
-        let l = self.lawyers.get_mut(&lawyer).ok_or(Refusal::UnknownLawyer)?;
+        let l = self
+            .lawyers
+            .get_mut(&lawyer)
+            .ok_or(Refusal::UnknownLawyer)?;
         if l.wants_calls != available {
             l.wants_calls = available;
             if available {
@@ -404,7 +416,10 @@ impl Dispatcher {
         // Going away while ringing gives the call back.
         if !available
             && let Some(id) = l.call.clone()
-            && matches!(self.calls.get(&id).map(|c| c.phase), Some(Phase::Offered { .. }))
+            && matches!(
+                self.calls.get(&id).map(|c| c.phase),
+                Some(Phase::Offered { .. })
+            )
         {
             self.withdraw(&id, lawyer, WithdrawReason::Declined, now, &mut events);
         }
@@ -419,7 +434,10 @@ impl Dispatcher {
         skills: impl IntoIterator<Item = String>,
         now: Millis,
     ) -> Result<Vec<Event>, Refusal> {
-        let l = self.lawyers.get_mut(&lawyer).ok_or(Refusal::UnknownLawyer)?;
+        let l = self
+            .lawyers
+            .get_mut(&lawyer)
+            .ok_or(Refusal::UnknownLawyer)?;
         l.skills = skills.into_iter().collect();
         let mut events = vec![Event::QueueChanged];
         self.settle(now, &mut events);
@@ -427,7 +445,12 @@ impl Dispatcher {
     }
 
     /// The lawyer answers the call offered to them.
-    pub fn accept(&mut self, lawyer: LawyerId, call: &CallId, now: Millis) -> Result<Vec<Event>, Refusal> {
+    pub fn accept(
+        &mut self,
+        lawyer: LawyerId,
+        call: &CallId,
+        now: Millis,
+    ) -> Result<Vec<Event>, Refusal> {
         let c = self.calls.get_mut(call).ok_or(Refusal::UnknownCall)?;
         match c.phase {
             Phase::Offered { lawyer: l, .. } if l == lawyer => {}
@@ -448,7 +471,12 @@ impl Dispatcher {
     }
 
     /// The lawyer refuses the call offered to them.
-    pub fn decline(&mut self, lawyer: LawyerId, call: &CallId, now: Millis) -> Result<Vec<Event>, Refusal> {
+    pub fn decline(
+        &mut self,
+        lawyer: LawyerId,
+        call: &CallId,
+        now: Millis,
+    ) -> Result<Vec<Event>, Refusal> {
         let c = self.calls.get(call).ok_or(Refusal::UnknownCall)?;
         match c.phase {
             Phase::Offered { lawyer: l, .. } if l == lawyer => {}
@@ -461,14 +489,25 @@ impl Dispatcher {
     }
 
     /// The lawyer hangs up their connected call.
-    pub fn lawyer_hangs_up(&mut self, lawyer: LawyerId, call: &CallId, now: Millis) -> Result<Vec<Event>, Refusal> {
+    pub fn lawyer_hangs_up(
+        &mut self,
+        lawyer: LawyerId,
+        call: &CallId,
+        now: Millis,
+    ) -> Result<Vec<Event>, Refusal> {
         let c = self.calls.get(call).ok_or(Refusal::UnknownCall)?;
         match c.phase {
             Phase::Connected { lawyer: l, .. } if l == lawyer => {}
             _ => return Err(Refusal::UnknownCall),
         }
         let mut events = Vec::new();
-        self.end(call, EndReason::HungUpByLawyer, Outcome::Completed, now, &mut events);
+        self.end(
+            call,
+            EndReason::HungUpByLawyer,
+            Outcome::Completed,
+            now,
+            &mut events,
+        );
         self.settle(now, &mut events);
         Ok(events)
     }
@@ -481,7 +520,9 @@ impl Dispatcher {
         let mut events = Vec::new();
         let ids: Vec<CallId> = self.calls.keys().cloned().collect();
         for id in ids {
-            let Some(c) = self.calls.get(&id) else { continue };
+            let Some(c) = self.calls.get(&id) else {
+                continue;
+            };
             let grace = self.rules.resume_grace_ms;
             if c.terminal_lost_at.is_some_and(|t| now >= t + grace) {
                 let outcome = self.lost_outcome(&id);
@@ -489,7 +530,13 @@ impl Dispatcher {
                 continue;
             }
             if c.lawyer_lost_at.is_some_and(|t| now >= t + grace) {
-                self.end(&id, EndReason::LawyerLost, Outcome::Dropped, now, &mut events);
+                self.end(
+                    &id,
+                    EndReason::LawyerLost,
+                    Outcome::Dropped,
+                    now,
+                    &mut events,
+                );
                 continue;
             }
             match c.phase {
@@ -618,7 +665,12 @@ impl Dispatcher {
     }
 
     fn state_of(&self, l: &Lawyer) -> LawyerState {
-        match l.call.as_ref().and_then(|id| self.calls.get(id)).map(|c| c.phase) {
+        match l
+            .call
+            .as_ref()
+            .and_then(|id| self.calls.get(id))
+            .map(|c| c.phase)
+        {
             Some(Phase::Offered { .. }) => LawyerState::Ringing,
             Some(Phase::Connected { .. }) => LawyerState::Busy,
             _ if l.wants_calls => LawyerState::Available,
@@ -627,7 +679,14 @@ impl Dispatcher {
     }
 
     /// Takes the offer back from `lawyer` and puts the call at the head.
-    fn withdraw(&mut self, id: &CallId, lawyer: LawyerId, reason: WithdrawReason, now: Millis, events: &mut Vec<Event>) {
+    fn withdraw(
+        &mut self,
+        id: &CallId,
+        lawyer: LawyerId,
+        reason: WithdrawReason,
+        now: Millis,
+        events: &mut Vec<Event>,
+    ) {
         if let Some(c) = self.calls.get_mut(id) {
             c.phase = Phase::Waiting;
             c.announced = None;
@@ -648,8 +707,17 @@ impl Dispatcher {
         events.push(Event::QueueChanged);
     }
 
-    fn end(&mut self, id: &CallId, reason: EndReason, outcome: Outcome, now: Millis, events: &mut Vec<Event>) {
-        let Some(c) = self.calls.remove(id) else { return };
+    fn end(
+        &mut self,
+        id: &CallId,
+        reason: EndReason,
+        outcome: Outcome,
+        now: Millis,
+        events: &mut Vec<Event>,
+    ) {
+        let Some(c) = self.calls.remove(id) else {
+            return;
+        };
         self.by_terminal.remove(&c.terminal);
         let mut connected_lawyer = None;
         match c.phase {
@@ -667,14 +735,18 @@ impl Dispatcher {
                     l.call = None;
                 }
             }
-            Phase::Connected { lawyer, answered_at } => {
+            Phase::Connected {
+                lawyer,
+                answered_at,
+            } => {
                 connected_lawyer = Some(lawyer);
                 if let Some(l) = self.lawyers.get_mut(&lawyer) {
                     l.call = None;
                     l.idle_since = now;
                 }
                 if outcome == Outcome::Completed {
-                    let secs = (now.saturating_sub(answered_at) / 1000).min(u64::from(u32::MAX)) as u32;
+                    let secs =
+                        (now.saturating_sub(answered_at) / 1000).min(u64::from(u32::MAX)) as u32;
                     self.handling.push_back(secs);
                     while self.handling.len() > self.rules.handling_window.max(1) {
                         self.handling.pop_front();
@@ -783,7 +855,9 @@ impl Dispatcher {
                 let long = secs > self.rules.wait_limit_secs;
                 (Some(secs), long.then_some(Suggestion::LongWait))
             };
-            let Some(c) = self.calls.get_mut(&id) else { continue };
+            let Some(c) = self.calls.get_mut(&id) else {
+                continue;
+            };
             let now_announced = (position, estimate, suggestion);
             if c.announced != Some(now_announced) && c.terminal_lost_at.is_none() {
                 c.announced = Some(now_announced);
@@ -850,6 +924,7 @@ mod tests {
                 position,
                 estimated_wait_secs,
                 suggestion,
+                ..
             } if c.0 == call => Some((*position, *estimated_wait_secs, *suggestion)),
             _ => None,
         })
@@ -882,7 +957,8 @@ mod tests {
         let mut d = with_lawyers(&[(2, &["labor"]), (3, &["labor"])]);
         d.request_call(id("c1"), "t1", "labor", 100).unwrap();
         d.accept(2, &id("c1"), 200).unwrap();
-        d.terminal_ends("t1", None, Outcome::AbandonedInQueue, 60_000).unwrap();
+        d.terminal_ends("t1", None, Outcome::AbandonedInQueue, 60_000)
+            .unwrap();
         let ev = d.request_call(id("c2"), "t2", "labor", 70_000).unwrap();
         assert_eq!(offers(&ev), vec![(id("c2"), 3)]);
     }
@@ -975,7 +1051,11 @@ mod tests {
     fn signals_flow_only_between_the_terminal_and_the_lawyer_who_accepted() {
         let mut d = with_lawyers(&[(1, &["labor"]), (2, &["labor"])]);
         d.request_call(id("c1"), "t1", "labor", 100).unwrap();
-        assert_eq!(d.peer_of_terminal("t1", &id("c1")), None, "not before acceptance");
+        assert_eq!(
+            d.peer_of_terminal("t1", &id("c1")),
+            None,
+            "not before acceptance"
+        );
         d.accept(1, &id("c1"), 200).unwrap();
         assert_eq!(d.peer_of_terminal("t1", &id("c1")), Some(1));
         assert_eq!(d.peer_of_terminal("t2", &id("c1")), None);
@@ -1013,7 +1093,8 @@ mod tests {
         let now = 10_000_000;
         for n in 1..=2 {
             let c = id(&format!("b{n}"));
-            d.request_call(c.clone(), &format!("tb{n}"), "labor", now).unwrap();
+            d.request_call(c.clone(), &format!("tb{n}"), "labor", now)
+                .unwrap();
             let lawyer = d.call(&c).unwrap().lawyer.unwrap();
             d.accept(lawyer, &c, now).unwrap();
         }
@@ -1028,7 +1109,10 @@ mod tests {
     fn no_lawyer_on_duty_suggests_leaving_a_message() {
         let mut d = with_lawyers(&[(1, &["family"])]);
         let ev = d.request_call(id("c1"), "t1", "labor", 100).unwrap();
-        assert_eq!(queued(&ev, "c1"), Some((1, None, Some(Suggestion::NoLawyerOnDuty))));
+        assert_eq!(
+            queued(&ev, "c1"),
+            Some((1, None, Some(Suggestion::NoLawyerOnDuty)))
+        );
     }
 
     #[test]
@@ -1038,7 +1122,10 @@ mod tests {
         d.accept(1, &id("c0"), 0).unwrap();
         d.request_call(id("c1"), "t1", "labor", 100).unwrap(); // 600 s: fine
         let ev = d.request_call(id("c2"), "t2", "labor", 100).unwrap(); // 1200 s > 900 s
-        assert_eq!(queued(&ev, "c2"), Some((2, Some(1200), Some(Suggestion::LongWait))));
+        assert_eq!(
+            queued(&ev, "c2"),
+            Some((2, Some(1200), Some(Suggestion::LongWait)))
+        );
     }
 
     #[test]
@@ -1064,20 +1151,32 @@ mod tests {
     fn a_terminal_has_one_call_at_a_time() {
         let mut d = with_lawyers(&[]);
         d.request_call(id("c1"), "t1", "labor", 0).unwrap();
-        assert_eq!(d.request_call(id("c2"), "t1", "labor", 0), Err(Refusal::AlreadyInCall));
+        assert_eq!(
+            d.request_call(id("c2"), "t1", "labor", 0),
+            Err(Refusal::AlreadyInCall)
+        );
     }
 
     #[test]
     fn cancelling_while_ringing_withdraws_the_offer_and_frees_the_lawyer() {
         let mut d = with_lawyers(&[(1, &["labor"])]);
         d.request_call(id("c1"), "t1", "labor", 0).unwrap();
-        let ev = d.terminal_ends("t1", None, Outcome::AbandonedInQueue, 10).unwrap();
+        let ev = d
+            .terminal_ends("t1", None, Outcome::AbandonedInQueue, 10)
+            .unwrap();
         assert!(ev.contains(&Event::OfferWithdrawn {
             call: id("c1"),
             lawyer: 1,
             reason: WithdrawReason::Cancelled
         }));
-        assert_eq!(ended(&ev), vec![(id("c1"), EndReason::HungUpByTerminal, Outcome::AbandonedInQueue)]);
+        assert_eq!(
+            ended(&ev),
+            vec![(
+                id("c1"),
+                EndReason::HungUpByTerminal,
+                Outcome::AbandonedInQueue
+            )]
+        );
         assert_eq!(d.lawyer_state(1), Some(LawyerState::Available));
     }
 
@@ -1085,8 +1184,13 @@ mod tests {
     fn a_left_message_ends_the_waiting_call_as_message_left() {
         let mut d = with_lawyers(&[]);
         d.request_call(id("c1"), "t1", "labor", 0).unwrap();
-        let ev = d.terminal_ends("t1", None, Outcome::MessageLeft, 10).unwrap();
-        assert_eq!(ended(&ev), vec![(id("c1"), EndReason::HungUpByTerminal, Outcome::MessageLeft)]);
+        let ev = d
+            .terminal_ends("t1", None, Outcome::MessageLeft, 10)
+            .unwrap();
+        assert_eq!(
+            ended(&ev),
+            vec![(id("c1"), EndReason::HungUpByTerminal, Outcome::MessageLeft)]
+        );
     }
 
     #[test]
@@ -1094,8 +1198,13 @@ mod tests {
         let mut d = with_lawyers(&[(1, &["labor"])]);
         d.request_call(id("c1"), "t1", "labor", 0).unwrap();
         d.accept(1, &id("c1"), 10).unwrap();
-        let ev = d.terminal_ends("t1", Some(&id("c1")), Outcome::AbandonedInQueue, 20).unwrap();
-        assert_eq!(ended(&ev), vec![(id("c1"), EndReason::HungUpByTerminal, Outcome::Completed)]);
+        let ev = d
+            .terminal_ends("t1", Some(&id("c1")), Outcome::AbandonedInQueue, 20)
+            .unwrap();
+        assert_eq!(
+            ended(&ev),
+            vec![(id("c1"), EndReason::HungUpByTerminal, Outcome::Completed)]
+        );
         assert_eq!(d.lawyer_state(1), Some(LawyerState::Available));
         assert!(d.call_of_terminal("t1").is_none());
     }
@@ -1108,7 +1217,10 @@ mod tests {
         d.lawyer_offline(1, 1_000);
         assert!(d.tick(15_999).is_empty());
         let ev = d.tick(16_000);
-        assert_eq!(ended(&ev), vec![(id("c1"), EndReason::LawyerLost, Outcome::Dropped)]);
+        assert_eq!(
+            ended(&ev),
+            vec![(id("c1"), EndReason::LawyerLost, Outcome::Dropped)]
+        );
     }
 
     #[test]
@@ -1132,7 +1244,10 @@ mod tests {
         assert_eq!(resumed, Some(id("c1")));
         d.terminal_offline("t1", 3_000);
         let ev = d.tick(18_000);
-        assert_eq!(ended(&ev), vec![(id("c1"), EndReason::TerminalLost, Outcome::Dropped)]);
+        assert_eq!(
+            ended(&ev),
+            vec![(id("c1"), EndReason::TerminalLost, Outcome::Dropped)]
+        );
     }
 
     #[test]
@@ -1142,7 +1257,10 @@ mod tests {
         d.terminal_offline("t1", 10);
         let (resumed, ev) = d.terminal_online("t1", false, 20);
         assert_eq!(resumed, None);
-        assert_eq!(ended(&ev), vec![(id("c1"), EndReason::TerminalLost, Outcome::AbandonedInQueue)]);
+        assert_eq!(
+            ended(&ev),
+            vec![(id("c1"), EndReason::TerminalLost, Outcome::AbandonedInQueue)]
+        );
     }
 
     #[test]

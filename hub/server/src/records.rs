@@ -73,23 +73,36 @@ pub fn lawyer_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Lawye
 }
 
 pub fn list_lawyers(conn: &Connection) -> rusqlite::Result<Vec<Lawyer>> {
-    let mut stmt = conn.prepare(&format!("SELECT {LAWYER_COLUMNS} FROM lawyers ORDER BY username"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {LAWYER_COLUMNS} FROM lawyers ORDER BY username"
+    ))?;
     stmt.query_map([], lawyer_from_row)?.collect()
 }
 
 pub fn set_lawyer_skills(conn: &Connection, id: i64, skills: &[String]) -> rusqlite::Result<()> {
-    conn.execute("UPDATE lawyers SET skills = ?2 WHERE id = ?1", params![id, skills.join(",")])?;
+    conn.execute(
+        "UPDATE lawyers SET skills = ?2 WHERE id = ?1",
+        params![id, skills.join(",")],
+    )?;
     Ok(())
 }
 
-pub fn set_lawyer_disabled(conn: &Connection, username: &str, disabled: bool) -> rusqlite::Result<bool> {
+pub fn set_lawyer_disabled(
+    conn: &Connection,
+    username: &str,
+    disabled: bool,
+) -> rusqlite::Result<bool> {
     Ok(conn.execute(
         "UPDATE lawyers SET disabled = ?2 WHERE username = ?1",
         params![username, disabled],
     )? == 1)
 }
 
-pub fn set_lawyer_password(conn: &Connection, username: &str, hash: &str) -> rusqlite::Result<bool> {
+pub fn set_lawyer_password(
+    conn: &Connection,
+    username: &str,
+    hash: &str,
+) -> rusqlite::Result<bool> {
     Ok(conn.execute(
         "UPDATE lawyers SET password_hash = ?2 WHERE username = ?1",
         params![username, hash],
@@ -121,7 +134,12 @@ pub fn record_offered(conn: &Connection, call_id: &str, at_ms: u64) -> rusqlite:
     Ok(())
 }
 
-pub fn record_answered(conn: &Connection, call_id: &str, lawyer_id: i64, at_ms: u64) -> rusqlite::Result<()> {
+pub fn record_answered(
+    conn: &Connection,
+    call_id: &str,
+    lawyer_id: i64,
+    at_ms: u64,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE records SET answered_at = ?2, lawyer_id = ?3 WHERE call_id = ?1",
         params![call_id, at_ms as i64, lawyer_id],
@@ -159,8 +177,12 @@ pub fn record_summary(
     if changed == 0 {
         return Ok(None);
     }
-    conn.query_row("SELECT terminal_id FROM records WHERE call_id = ?1", [call_id], |r| r.get(0))
-        .optional()
+    conn.query_row(
+        "SELECT terminal_id FROM records WHERE call_id = ?1",
+        [call_id],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// One stored call record.
@@ -254,7 +276,12 @@ pub fn open_messages(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Left
 }
 
 /// Marks a message handled; false if there is no such unhandled message.
-pub fn mark_handled(conn: &Connection, id: i64, lawyer_id: i64, now_secs: i64) -> rusqlite::Result<bool> {
+pub fn mark_handled(
+    conn: &Connection,
+    id: i64,
+    lawyer_id: i64,
+    now_secs: i64,
+) -> rusqlite::Result<bool> {
     Ok(conn.execute(
         "UPDATE messages SET handled = 1, handled_by = ?2, handled_at = ?3 WHERE id = ?1 AND handled = 0",
         params![id, lawyer_id, now_secs],

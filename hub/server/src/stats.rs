@@ -61,7 +61,8 @@ const COUNTS: &str = "COUNT(*),
     AVG(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN (ended_at - answered_at) / 1000.0 END)";
 
 fn counts(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Counts> {
-    let n = |i: usize| -> rusqlite::Result<i64> { Ok(r.get::<_, Option<i64>>(at + i)?.unwrap_or(0)) };
+    let n =
+        |i: usize| -> rusqlite::Result<i64> { Ok(r.get::<_, Option<i64>>(at + i)?.unwrap_or(0)) };
     Ok(Counts {
         calls: n(0)?,
         completed: n(1)?,
@@ -75,7 +76,12 @@ fn counts(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Counts> {
     })
 }
 
-fn grouped(conn: &Connection, key: &str, extra: Option<&str>, since_ms: i64) -> rusqlite::Result<Vec<Group>> {
+fn grouped(
+    conn: &Connection,
+    key: &str,
+    extra: Option<&str>,
+    since_ms: i64,
+) -> rusqlite::Result<Vec<Group>> {
     let extra_col = extra.map(|e| format!(", MAX({e})")).unwrap_or_default();
     let sql = format!(
         "SELECT {key} AS k{extra_col}, {COUNTS} FROM records WHERE requested_at >= ?1 GROUP BY k ORDER BY k"
@@ -101,7 +107,12 @@ pub fn stats(conn: &Connection, now_ms: u64, days: u32) -> rusqlite::Result<Stat
         [since_ms],
         |r| counts(r, 0),
     )?;
-    let per_day = grouped(conn, "date(requested_at / 1000, 'unixepoch')", None, since_ms)?;
+    let per_day = grouped(
+        conn,
+        "date(requested_at / 1000, 'unixepoch')",
+        None,
+        since_ms,
+    )?;
     let per_topic = grouped(conn, "topic", None, since_ms)?;
     let per_terminal = grouped(conn, "terminal_id", Some("office"), since_ms)?;
     let since_secs = since_ms / 1000;
@@ -110,7 +121,10 @@ pub fn stats(conn: &Connection, now_ms: u64, days: u32) -> rusqlite::Result<Stat
         [since_secs],
         |r| r.get(0),
     )?;
-    let messages_open = conn.query_row("SELECT COUNT(*) FROM messages WHERE handled = 0", [], |r| r.get(0))?;
+    let messages_open =
+        conn.query_row("SELECT COUNT(*) FROM messages WHERE handled = 0", [], |r| {
+            r.get(0)
+        })?;
     Ok(Stats {
         since_ms,
         days,
@@ -138,7 +152,14 @@ mod tests {
         records::record_answered(&conn, "a", lawyer, day + 10_000).unwrap();
         records::record_ended(&conn, "a", "completed", "hung_up_by_lawyer", day + 310_000).unwrap();
         records::record_requested(&conn, "b", "t2", "Office B", "family", day).unwrap();
-        records::record_ended(&conn, "b", "abandoned_in_queue", "hung_up_by_terminal", day + 5_000).unwrap();
+        records::record_ended(
+            &conn,
+            "b",
+            "abandoned_in_queue",
+            "hung_up_by_terminal",
+            day + 5_000,
+        )
+        .unwrap();
         let s = stats(&conn, day + 1000, 30).unwrap();
         assert_eq!(s.total.calls, 2);
         assert_eq!(s.total.abandoned_in_queue, 1);
@@ -148,5 +169,4 @@ mod tests {
         assert_eq!(s.total.average_wait_secs, Some(10.0));
         assert_eq!(s.total.average_talk_secs, Some(300.0));
     }
-
 }

@@ -33,7 +33,8 @@ pub fn ice_servers(config: &IceConfig, id: &str, now_secs: u64) -> Vec<IceServer
         });
     }
     if !config.turn_urls.is_empty() && !config.turn_secret.is_empty() {
-        let (username, password) = credentials(&config.turn_secret, id, now_secs, config.turn_ttl_secs);
+        let (username, password) =
+            credentials(&config.turn_secret, id, now_secs, config.turn_ttl_secs);
         servers.push(IceServer {
             urls: config.turn_urls.clone(),
             username: Some(username),
