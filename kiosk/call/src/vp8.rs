@@ -188,7 +188,8 @@ impl Vp8Encoder {
                 }
                 if (*pkt).kind == vpx_codec_cx_pkt_kind::VPX_CODEC_CX_FRAME_PKT {
                     let f = &(*pkt).data.frame;
-                    let data = std::slice::from_raw_parts(f.buf as *const u8, f.sz).to_vec();
+                    let data =
+                        std::slice::from_raw_parts(f.buf as *const u8, f.sz as usize).to_vec();
                     out.push(EncodedFrame {
                         data,
                         keyframe: (f.flags & VPX_FRAME_IS_KEY) != 0,
@@ -295,8 +296,7 @@ impl Vp8Decoder {
                         });
                     }
                     for row in 0..ph {
-                        let line =
-                            std::slice::from_raw_parts(base.add(row * stride as usize), pw);
+                        let line = std::slice::from_raw_parts(base.add(row * stride as usize), pw);
                         buf.extend_from_slice(line);
                     }
                 }
@@ -430,13 +430,14 @@ mod tests {
         let f = I420Frame {
             width: 4,
             height: 2,
-            data: vec![
-                126, 126, 126, 126, 126, 126, 126, 126, 128, 128, 128, 128,
-            ],
+            data: vec![126, 126, 126, 126, 126, 126, 126, 126, 128, 128, 128, 128],
         };
         let rgba = i420_to_rgb(4, 2, &f.data, PixelFormat::Rgba8);
         assert_eq!(rgba.len(), 32);
-        assert!(rgba.chunks(4).all(|p| p[0] == p[1] && p[1] == p[2] && p[3] == 255));
+        assert!(
+            rgba.chunks(4)
+                .all(|p| p[0] == p[1] && p[1] == p[2] && p[3] == 255)
+        );
         let rgb = i420_to_rgb(4, 2, &f.data, PixelFormat::Rgb8);
         assert_eq!(rgb.len(), 24);
     }
