@@ -243,7 +243,7 @@ impl Hub {
             Command::BroadcastMessages(messages) => {
                 let ids: Vec<LawyerId> = self.lawyers.keys().copied().collect();
                 for id in ids {
-                    self.to_lawyer(
+                    self.send_lawyer(
                         id,
                         HubToLawyer::Messages {
                             messages: messages.clone(),
@@ -256,7 +256,7 @@ impl Hub {
                 call_id,
                 text,
                 advice,
-            } => self.to_terminal(
+            } => self.send_terminal(
                 &terminal_id,
                 HubToTerminal::Summary {
                     call_id,
@@ -269,7 +269,7 @@ impl Hub {
 
     // ----- sending -------------------------------------------------
 
-    fn to_terminal(&mut self, terminal_id: &str, message: HubToTerminal) {
+    fn send_terminal(&mut self, terminal_id: &str, message: HubToTerminal) {
         let Some(t) = self.terminals.get(terminal_id) else {
             return;
         };
@@ -283,7 +283,7 @@ impl Hub {
         }
     }
 
-    fn to_lawyer(&mut self, lawyer_id: LawyerId, message: HubToLawyer) {
+    fn send_lawyer(&mut self, lawyer_id: LawyerId, message: HubToLawyer) {
         let Some(l) = self.lawyers.get(&lawyer_id) else {
             return;
         };
@@ -298,13 +298,13 @@ impl Hub {
     fn terminal_error(&mut self, terminal_id: &str, code: ErrorCode, message: impl Into<String>) {
         let message = message.into();
         log::info!("terminal request refused: {code:?}: {message}");
-        self.to_terminal(terminal_id, HubToTerminal::Error { code, message });
+        self.send_terminal(terminal_id, HubToTerminal::Error { code, message });
     }
 
     fn lawyer_error(&mut self, lawyer_id: LawyerId, code: ErrorCode, message: impl Into<String>) {
         let message = message.into();
         log::info!("lawyer {lawyer_id} request refused: {code:?}: {message}");
-        self.to_lawyer(lawyer_id, HubToLawyer::Error { code, message });
+        self.send_lawyer(lawyer_id, HubToLawyer::Error { code, message });
     }
 
     fn display_name(&self, lawyer_id: LawyerId) -> String {
@@ -332,7 +332,7 @@ impl Hub {
                     position,
                     estimated_wait_secs,
                     suggestion,
-                } => self.to_terminal(
+                } => self.send_terminal(
                     &terminal,
                     HubToTerminal::Queued {
                         call_id: call,
@@ -352,7 +352,7 @@ impl Hub {
                     self.db
                         .spawn("offered", move |c| records::record_offered(c, &id, now));
                     let (office, resident, topic) = self.call_details(&call);
-                    self.to_lawyer(
+                    self.send_lawyer(
                         lawyer,
                         HubToLawyer::Offer {
                             call_id: call.clone(),
@@ -365,7 +365,7 @@ impl Hub {
                         },
                     );
                     let lawyer_display_name = self.display_name(lawyer);
-                    self.to_terminal(
+                    self.send_terminal(
                         &terminal,
                         HubToTerminal::Ringing {
                             call_id: call,
@@ -377,7 +377,7 @@ impl Hub {
                     call,
                     lawyer,
                     reason,
-                } => self.to_lawyer(
+                } => self.send_lawyer(
                     lawyer,
                     HubToLawyer::OfferWithdrawn {
                         call_id: call,
@@ -395,7 +395,7 @@ impl Hub {
                     });
                     let lawyer_display_name = self.display_name(lawyer);
                     let ice = self.ice(&format!("{call}-t"));
-                    self.to_terminal(
+                    self.send_terminal(
                         &terminal,
                         HubToTerminal::Accepted {
                             call_id: call.clone(),
@@ -423,7 +423,7 @@ impl Hub {
                     });
                     log::info!("call {call} ended: {outcome_text}");
                     self.calls.remove(&call);
-                    self.to_terminal(
+                    self.send_terminal(
                         &terminal,
                         HubToTerminal::Ended {
                             call_id: call.clone(),
@@ -431,7 +431,7 @@ impl Hub {
                         },
                     );
                     if let Some(lawyer) = lawyer {
-                        self.to_lawyer(
+                        self.send_lawyer(
                             lawyer,
                             HubToLawyer::Ended {
                                 call_id: call,
@@ -441,7 +441,7 @@ impl Hub {
                     }
                 }
                 Event::LawyerState { lawyer, state } => {
-                    self.to_lawyer(lawyer, HubToLawyer::State { state })
+                    self.send_lawyer(lawyer, HubToLawyer::State { state })
                 }
                 Event::QueueChanged => self.queue_dirty = true,
             }
@@ -471,7 +471,7 @@ impl Hub {
     fn send_call_started(&mut self, lawyer: LawyerId, call: &CallId) {
         let (office, resident, topic) = self.call_details(call);
         let ice = self.ice(&format!("{call}-l"));
-        self.to_lawyer(
+        self.send_lawyer(
             lawyer,
             HubToLawyer::CallStarted {
                 call_id: call.clone(),
@@ -519,7 +519,7 @@ impl Hub {
             });
         }
         let total_waiting = self.dispatch.waiting_count() as u32;
-        self.to_lawyer(
+        self.send_lawyer(
             lawyer_id,
             HubToLawyer::Queue {
                 entries,
@@ -577,7 +577,7 @@ impl Hub {
             protocol_version: PROTOCOL_VERSION,
             resumed_call_id,
         };
-        self.to_terminal(&terminal_id, welcome);
+        self.send_terminal(&terminal_id, welcome);
         self.apply(events);
     }
 
@@ -595,7 +595,7 @@ impl Hub {
             TerminalToHub::Hello { .. } => {
                 self.terminal_error(terminal_id, ErrorCode::NotAllowed, "already signed in")
             }
-            TerminalToHub::Heartbeat => self.to_terminal(terminal_id, HubToTerminal::Heartbeat),
+            TerminalToHub::Heartbeat => self.send_terminal(terminal_id, HubToTerminal::Heartbeat),
             TerminalToHub::RequestCall {
                 topic,
                 resident_name,
@@ -676,7 +676,7 @@ impl Hub {
             TerminalToHub::Signal { call_id, payload } => {
                 match self.dispatch.peer_of_terminal(terminal_id, &call_id) {
                     Some(lawyer) => {
-                        self.to_lawyer(lawyer, HubToLawyer::Signal { call_id, payload })
+                        self.send_lawyer(lawyer, HubToLawyer::Signal { call_id, payload })
                     }
                     None => self.terminal_error(
                         terminal_id,
@@ -787,7 +787,7 @@ impl Hub {
             .dispatch
             .lawyer_state(lawyer.id)
             .unwrap_or(hub_protocol::LawyerState::Away);
-        self.to_lawyer(
+        self.send_lawyer(
             lawyer.id,
             HubToLawyer::Welcome {
                 lawyer: profile,
@@ -813,7 +813,7 @@ impl Hub {
         let now = now_ms();
         let result = match message {
             LawyerToHub::Heartbeat => {
-                self.to_lawyer(lawyer_id, HubToLawyer::Heartbeat);
+                self.send_lawyer(lawyer_id, HubToLawyer::Heartbeat);
                 return;
             }
             LawyerToHub::SetState { state } => self.dispatch.set_available(
@@ -845,7 +845,7 @@ impl Hub {
             LawyerToHub::Signal { call_id, payload } => {
                 match self.dispatch.peer_of_lawyer(lawyer_id, &call_id).cloned() {
                     Some(terminal) => {
-                        self.to_terminal(&terminal, HubToTerminal::Signal { call_id, payload })
+                        self.send_terminal(&terminal, HubToTerminal::Signal { call_id, payload })
                     }
                     None => self.lawyer_error(
                         lawyer_id,

@@ -15,6 +15,8 @@
 //! refused on the lawyer routes (`403`), against cross-site WebSocket
 //! hijacking.
 
+#![allow(clippy::result_large_err)] // axum responses as errors are the idiom here
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
