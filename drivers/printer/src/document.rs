@@ -6,7 +6,7 @@
 //! and [`crate::escpos`] turns the laid-out lines into bytes.
 
 /// Horizontal alignment of a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum Align {
     #[default]
     Left,
@@ -15,7 +15,7 @@ pub enum Align {
 }
 
 /// Character size: the printer's `GS !` multipliers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum Size {
     #[default]
     Normal,
@@ -37,7 +37,7 @@ impl Size {
 }
 
 /// How a run of text looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Style {
     pub bold: bool,
     pub size: Size,
@@ -55,8 +55,10 @@ impl Style {
     };
 }
 
-/// One element of a receipt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One element of a receipt. Serialised (for tools and benchmarks) as
+/// serde's externally tagged enum: `"Separator"`, `{"Feed": 2}`,
+/// `{"Text": {"text": …, "style": …}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum Block {
     /// Centred, bold, double size.
     Title(String),
@@ -78,7 +80,7 @@ pub enum Block {
 }
 
 /// A receipt: blocks from top to bottom.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Receipt {
     pub blocks: Vec<Block>,
 }

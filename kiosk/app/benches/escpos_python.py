@@ -56,8 +56,9 @@ magicencode.py): any text containing a character in U+4E00..U+9FA5 is sent
 whole as GB18030 -- so Chinese does print on a GBK printer, unless the text
 has a character outside GBK (e.g. '¥' becomes the 4-byte 81 30 84 36,
 printed as "0 6"); text with Chinese punctuation but no such ideograph (e.g.
-"（一）" alone) goes through its code-page search, finds none, and prints
-'?'. ASCII-only text first selects a code page (ESC t 0).
+"（）《》：" alone) goes through its code-page search, finds none, and prints
+'?' for each. ASCII-only text first selects a code page (ESC t 0). For this
+receipt its bytes equal the GBK _raw path's but for where one ESC t 0 falls.
 """
 
 import argparse
