@@ -279,6 +279,7 @@ impl SimPrinter {
             asb: 0,
             last_status: SimStatus::default(),
             wire_tokens: 0.0,
+            wire_idle: true,
             print_tokens: 0.0,
             last_tick: Instant::now(),
             last_activity: Instant::now(),
@@ -507,6 +508,9 @@ struct Worker {
     asb: u8,
     last_status: SimStatus,
     wire_tokens: f64,
+    /// The last read found nothing on the line: the next bytes start a
+    /// fresh transmission and bank no time from the idle gap.
+    wire_idle: bool,
     print_tokens: f64,
     last_tick: Instant,
     last_activity: Instant,
@@ -558,7 +562,13 @@ impl Worker {
             let print_rate = f64::from(self.opts.print_speed);
             let burst = |rate: f64| (rate * 0.05).max(1.0);
             if self.opts.baud > 0 {
-                self.wire_tokens = (self.wire_tokens + dt * wire_rate).min(burst(wire_rate));
+                self.wire_tokens = if self.wire_idle {
+                    // A UART delivers the first byte of a transmission one
+                    // byte-time after it starts, not a burst of banked time.
+                    self.wire_tokens.clamp(0.0, 1.0).max(1.0)
+                } else {
+                    (self.wire_tokens + dt * wire_rate).min(burst(wire_rate))
+                };
             }
             if self.opts.print_speed > 0 {
                 self.print_tokens = (self.print_tokens + dt * print_rate).min(burst(print_rate));
@@ -577,6 +587,7 @@ impl Worker {
                 let n = self.receive(wire_budget, status, &mut stats);
                 if self.opts.baud > 0 {
                     self.wire_tokens -= n as f64;
+                    self.wire_idle = n == 0;
                 }
             }
 
