@@ -311,6 +311,20 @@ impl Call {
         .await
     }
 
+    /// The current local description (our latest offer), if any.
+    pub async fn local_description(&self) -> Result<SessionDescription> {
+        let inner = self.inner.clone();
+        self.run(async move {
+            inner
+                .pc
+                .local_description()
+                .await
+                .map(|d| to_description(&d))
+                .ok_or_else(|| CallError::Signaling("no local description yet".into()))
+        })
+        .await
+    }
+
     /// Asks the local encoder for a keyframe now.
     pub fn request_keyframe(&self) {
         self.inner
@@ -499,7 +513,6 @@ async fn build_peer(
         RTCRtpCodecParameters {
             rtp_codec: vp8_codec(),
             payload_type: VP8_PAYLOAD_TYPE,
-            ..Default::default()
         },
         RtpCodecKind::Video,
     )?;
@@ -507,7 +520,6 @@ async fn build_peer(
         RTCRtpCodecParameters {
             rtp_codec: opus_codec(),
             payload_type: OPUS_PAYLOAD_TYPE,
-            ..Default::default()
         },
         RtpCodecKind::Audio,
     )?;

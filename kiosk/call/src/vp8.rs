@@ -70,7 +70,11 @@ unsafe impl Send for Vp8Encoder {}
 
 impl Vp8Encoder {
     pub fn new(cfg: Vp8EncoderConfig) -> Result<Self, VpxError> {
-        if cfg.width % 2 != 0 || cfg.height % 2 != 0 || cfg.width == 0 || cfg.height == 0 {
+        if !cfg.width.is_multiple_of(2)
+            || !cfg.height.is_multiple_of(2)
+            || cfg.width == 0
+            || cfg.height == 0
+        {
             return Err(VpxError {
                 what: "size check (width and height must be even)",
                 code: -1,
