@@ -182,6 +182,22 @@ setInterval(() => {
   if (document.body.dataset.view === 'console') ui.showQueue(state.queue, state.queueAt);
 }, 1000);
 
+/**
+ * Keeps the queue view right between snapshots: the hub does not always
+ * push a new `queue` when a call is accepted or ends, so our own call's
+ * entry is updated (or removed) locally.
+ */
+function patchQueue(callId, status) {
+  const entries = state.queue.entries
+    .map((e) => {
+      if (e.call_id !== callId || !status) return e;
+      return status === 'waiting' ? { ...e, status, resident: undefined } : { ...e, status };
+    })
+    .filter((e) => e.call_id !== callId || status);
+  state.queue = { ...state.queue, entries };
+  ui.showQueue(state.queue, state.queueAt);
+}
+
 hub.addEventListener('messages', ({ detail }) => {
   ui.showMessages(detail.messages || [], (id) => {
     state.lastAction = 'mark_handled';
@@ -249,6 +265,7 @@ hub.addEventListener('offer', ({ detail }) => {
 });
 
 hub.addEventListener('offer_withdrawn', ({ detail }) => {
+  patchQueue(detail.call_id, detail.reason === 'declined' ? 'waiting' : null);
   if (!state.offer || state.offer.message.call_id !== detail.call_id) return;
   dropOffer();
   if (detail.reason !== 'declined') {
@@ -284,6 +301,7 @@ $('btn-decline').addEventListener('click', () => {
 
 hub.addEventListener('call_started', ({ detail }) => {
   dropOffer();
+  patchQueue(detail.call_id, 'busy');
   if (state.call && state.call.id === detail.call_id) return; // resumed after a reconnect
   if (state.call) closeCall();
   const callId = detail.call_id;
@@ -327,6 +345,7 @@ hub.addEventListener('signal', ({ detail }) => {
 });
 
 hub.addEventListener('ended', ({ detail }) => {
+  patchQueue(detail.call_id, null);
   if (state.offer && state.offer.message.call_id === detail.call_id) dropOffer();
   if (state.call && state.call.id === detail.call_id) endCall(detail.call_id, detail.reason);
 });
@@ -369,6 +388,7 @@ $('btn-hangup').addEventListener('click', () => {
   const id = state.call.id;
   state.lastAction = 'hang_up';
   hub.send('hang_up', { call_id: id });
+  patchQueue(id, null);
   endCall(id, 'hung_up_by_lawyer');
 });
 
