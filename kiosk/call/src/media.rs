@@ -371,6 +371,83 @@ impl SeqTracker {
     }
 }
 
+/// Largest VP8 frame accepted from the network.
+const MAX_VP8_FRAME: usize = 4 * 1024 * 1024;
+
+/// Outcome of feeding one RTP payload to the [`Vp8Assembler`].
+#[derive(Debug, PartialEq)]
+pub(crate) enum Assembled {
+    Nothing,
+    /// A complete frame the decoder can use.
+    Frame(Bytes),
+    /// A complete frame was dropped because the decoder needs a keyframe
+    /// first (after loss): ask the sender for one.
+    NeedKeyframe,
+}
+
+/// Reassembles VP8 frames from RTP payloads (RFC 7741). Frames with a
+/// missing packet are dropped, and after a loss only a keyframe restarts
+/// the output, so the decoder never sees a broken reference chain.
+/// Arbitrary bytes are handled without panics.
+pub(crate) struct Vp8Assembler {
+    frame: Vec<u8>,
+    in_frame: bool,
+    pub need_keyframe: bool,
+}
+
+impl Default for Vp8Assembler {
+    fn default() -> Self {
+        Self {
+            frame: Vec::new(),
+            in_frame: false,
+            need_keyframe: true,
+        }
+    }
+}
+
+impl Vp8Assembler {
+    pub fn push(&mut self, payload: &Bytes, marker: bool, lost_before: bool) -> Assembled {
+        if lost_before {
+            self.frame.clear();
+            self.in_frame = false;
+            self.need_keyframe = true;
+        }
+        // A fresh descriptor parser per packet: webrtc-rs' Vp8Packet keeps
+        // optional-field flags from the previous packet.
+        let mut depacketizer = rtc::rtp::codec::vp8::Vp8Packet::default();
+        let head = depacketizer.is_partition_head(payload);
+        let Ok(data) = depacketizer.depacketize(payload) else {
+            self.in_frame = false;
+            return Assembled::Nothing;
+        };
+        if head {
+            self.frame.clear();
+            self.in_frame = true;
+        }
+        if !self.in_frame {
+            return Assembled::Nothing;
+        }
+        self.frame.extend_from_slice(&data);
+        if self.frame.len() > MAX_VP8_FRAME {
+            self.frame.clear();
+            self.in_frame = false;
+            return Assembled::Nothing;
+        }
+        if !marker {
+            return Assembled::Nothing;
+        }
+        self.in_frame = false;
+        // VP8 payload header: bit 0 of the first byte is 0 for a keyframe.
+        let keyframe = self.frame.first().is_some_and(|b| b & 1 == 0);
+        if self.need_keyframe && !keyframe {
+            self.frame.clear();
+            return Assembled::NeedKeyframe;
+        }
+        self.need_keyframe = false;
+        Assembled::Frame(Bytes::from(std::mem::take(&mut self.frame)))
+    }
+}
+
 /// Channels from the remote-track reader tasks to the decoder threads.
 #[derive(Clone)]
 pub(crate) struct DecoderInputs {
@@ -400,10 +477,7 @@ pub(crate) async fn read_remote_track(
         )));
     }
     let mut seq = SeqTracker::default();
-    let mut depacketizer = rtc::rtp::codec::vp8::Vp8Packet::default();
-    let mut frame: Vec<u8> = Vec::new();
-    let mut frame_ok = false;
-    let mut need_keyframe = true;
+    let mut assembler = Vp8Assembler::default();
     let mut last_pli: Option<Instant> = None;
     let counters = &shared.counters;
 
@@ -433,34 +507,15 @@ pub(crate) async fn read_remote_track(
         if mime != "video/vp8" {
             continue;
         }
-        if lost > 0 {
-            frame.clear();
-            frame_ok = false;
-            need_keyframe = true;
-        }
-        let head = depacketizer.is_partition_head(&packet.payload);
-        let Ok(payload) = depacketizer.depacketize(&packet.payload) else {
-            frame_ok = false;
-            continue;
-        };
-        if head {
-            frame.clear();
-            frame_ok = true;
-        }
-        if !frame_ok {
-            continue;
-        }
-        frame.extend_from_slice(&payload);
-        if frame.len() > 4 * 1024 * 1024 {
-            frame.clear();
-            frame_ok = false;
-            continue;
-        }
-        if packet.header.marker {
-            frame_ok = false;
-            // VP8 payload header: bit 0 of the first byte is 0 for a keyframe.
-            let keyframe = frame.first().is_some_and(|b| b & 1 == 0);
-            if need_keyframe && !keyframe {
+        match assembler.push(&packet.payload, packet.header.marker, lost > 0) {
+            Assembled::Nothing => {}
+            Assembled::Frame(data) => {
+                if inputs.video.try_send(data).is_err() {
+                    // Decoder behind: the next frames would reference this one.
+                    assembler.need_keyframe = true;
+                }
+            }
+            Assembled::NeedKeyframe => {
                 let due = last_pli.is_none_or(|t| t.elapsed() > Duration::from_millis(500));
                 if due {
                     last_pli = Some(Instant::now());
@@ -470,14 +525,6 @@ pub(crate) async fn read_remote_track(
                     };
                     let _ = track.write_rtcp(vec![Box::new(pli)]).await;
                 }
-                frame.clear();
-                continue;
-            }
-            need_keyframe = false;
-            let data = Bytes::from(std::mem::take(&mut frame));
-            if inputs.video.try_send(data).is_err() {
-                // Decoder behind: the next frames would reference this one.
-                need_keyframe = true;
             }
         }
     }
@@ -594,6 +641,71 @@ mod tests {
         assert_eq!(s.push(1), 0); // late
         assert_eq!(s.push(2), 0); // duplicate
         assert_eq!(s.push(3), 0);
+    }
+
+    /// RTP payloads of one VP8 frame: descriptor byte (S bit on the first) + data.
+    fn packets(frame: &[u8], chunk: usize) -> Vec<(Bytes, bool)> {
+        let n = frame.len().div_ceil(chunk);
+        frame
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, c)| {
+                let mut p = vec![if i == 0 { 0x10 } else { 0x00 }];
+                p.extend_from_slice(c);
+                (Bytes::from(p), i + 1 == n)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn vp8_assembler_rebuilds_frames_and_waits_for_a_keyframe_after_loss() {
+        let key: Vec<u8> = std::iter::once(0x00)
+            .chain((0..2999).map(|i| i as u8))
+            .collect();
+        let delta: Vec<u8> = std::iter::once(0x01)
+            .chain((0..1999).map(|i| i as u8))
+            .collect();
+        let mut a = Vp8Assembler::default();
+        // A delta frame first: dropped, keyframe requested.
+        let mut out = Vec::new();
+        for (p, m) in packets(&delta, 1000) {
+            out.push(a.push(&p, m, false));
+        }
+        assert_eq!(out.last(), Some(&Assembled::NeedKeyframe));
+        // The keyframe comes through whole.
+        let mut last = Assembled::Nothing;
+        for (p, m) in packets(&key, 1000) {
+            last = a.push(&p, m, false);
+        }
+        assert_eq!(last, Assembled::Frame(Bytes::from(key.clone())));
+        // Then deltas pass.
+        for (p, m) in packets(&delta, 700) {
+            last = a.push(&p, m, false);
+        }
+        assert_eq!(last, Assembled::Frame(Bytes::from(delta.clone())));
+        // A loss in the middle of a delta drops it and blocks until a keyframe.
+        let ps = packets(&delta, 700);
+        assert_eq!(a.push(&ps[0].0, ps[0].1, false), Assembled::Nothing);
+        assert_eq!(a.push(&ps[2].0, ps[2].1, true), Assembled::Nothing);
+        let mut last = Assembled::Nothing;
+        for (p, m) in packets(&delta, 700) {
+            last = a.push(&p, m, false);
+        }
+        assert_eq!(last, Assembled::NeedKeyframe);
+    }
+
+    #[test]
+    fn vp8_assembler_survives_arbitrary_bytes() {
+        let mut a = Vp8Assembler::default();
+        let mut x: u32 = 12345;
+        for round in 0..20_000u32 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let len = (x >> 16) as usize % 40;
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| (x.rotate_left(i as u32) >> 3) as u8)
+                .collect();
+            let _ = a.push(&Bytes::from(bytes), round % 3 == 0, round % 17 == 0);
+        }
     }
 
     #[test]

@@ -56,7 +56,6 @@ fn relay(from: &Arc<Call>, to: &Arc<Call>) -> flume::Receiver<CallEvent> {
 }
 
 pub fn start_pair() -> Pair {
-    let _ = env_logger_init();
     let kiosk = Arc::new(Call::start(CallConfig::loopback(), MediaSources::default()).unwrap());
     let lawyer = Arc::new(Call::start(CallConfig::loopback(), MediaSources::default()).unwrap());
     let kiosk_events = relay(&kiosk, &lawyer);
@@ -71,10 +70,6 @@ pub fn start_pair() -> Pair {
             events: lawyer_events,
         },
     }
-}
-
-fn env_logger_init() -> Option<()> {
-    None
 }
 
 impl Pair {
