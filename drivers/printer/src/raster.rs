@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use ab_glyph::{Font, FontVec, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontArc, FontRef, FontVec, PxScale, ScaleFont, point};
 use qrcode::{EcLevel, QrCode};
 
 use crate::escpos::RenderError;
@@ -172,8 +172,8 @@ const EM_ASCENT: f32 = 0.88;
 /// Draws text as a 1-bit image in the printer's cell geometry, with the
 /// kiosk's Noto Sans CJK SC font. See the module docs.
 pub struct TextRasterizer {
-    regular: FontVec,
-    bold: Option<FontVec>,
+    regular: FontArc,
+    bold: Option<FontArc>,
 }
 
 impl std::fmt::Debug for TextRasterizer {
@@ -195,25 +195,57 @@ impl TextRasterizer {
         let regular = FontVec::try_from_vec(regular)
             .map_err(|_| RasterError::InvalidFont { which: "regular" })?;
         let bold = match bold {
-            Some(b) => Some(
+            Some(b) => Some(FontArc::new(
                 FontVec::try_from_vec(b).map_err(|_| RasterError::InvalidFont { which: "bold" })?,
-            ),
+            )),
             None => None,
         };
-        Ok(TextRasterizer { regular, bold })
+        Ok(TextRasterizer {
+            regular: FontArc::new(regular),
+            bold,
+        })
+    }
+
+    /// From font data that lives as long as the process (e.g. a mapped
+    /// file): nothing is copied.
+    pub fn from_static(
+        regular: &'static [u8],
+        bold: Option<&'static [u8]>,
+    ) -> Result<Self, RasterError> {
+        let regular = FontRef::try_from_slice(regular)
+            .map_err(|_| RasterError::InvalidFont { which: "regular" })?;
+        let bold = match bold {
+            Some(b) => Some(FontArc::new(
+                FontRef::try_from_slice(b)
+                    .map_err(|_| RasterError::InvalidFont { which: "bold" })?,
+            )),
+            None => None,
+        };
+        Ok(TextRasterizer {
+            regular: FontArc::new(regular),
+            bold,
+        })
     }
 
     /// From an assets directory containing `fonts/NotoSansCJKsc-Regular-subset.otf`
     /// (required) and `fonts/NotoSansCJKsc-Bold-subset.otf` (optional). The
-    /// files are ~13 MB each: create the rasterizer when a receipt needs it
-    /// (`escpos::needs_rasterizer`) or keep one for the process.
+    /// files are ~14 MB each, so they are mapped, not read: only the pages
+    /// of the glyphs drawn become resident, and they are shared with the
+    /// page cache. A mapping is kept for the rest of the process (create one
+    /// rasterizer and keep it).
     pub fn from_assets_dir(dir: &Path) -> Result<Self, RasterError> {
-        let read = |name: &str| {
+        let read = |name: &str| -> Result<&'static [u8], RasterError> {
             let path = dir.join("fonts").join(name);
-            std::fs::read(&path).map_err(|source| RasterError::Read {
+            let error = |source| RasterError::Read {
                 path: path.display().to_string(),
                 source,
-            })
+            };
+            let file = std::fs::File::open(&path).map_err(error)?;
+            // SAFETY: the font files are read-only assets of the terminal;
+            // nothing truncates or rewrites them while it runs.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(error)?;
+            // Leaked on purpose: fonts are needed until the process ends.
+            Ok(Box::leak(Box::new(map)))
         };
         let regular = read(Self::REGULAR_FILE)?;
         let bold = match read(Self::BOLD_FILE) {
@@ -223,7 +255,7 @@ impl TextRasterizer {
                 None
             }
         };
-        Self::from_font_bytes(regular, bold)
+        Self::from_static(regular, bold)
     }
 
     /// True when the font has a glyph for `c`.
