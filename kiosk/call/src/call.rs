@@ -132,6 +132,10 @@ impl Call {
         };
 
         if let Some((track, sender)) = video_track {
+            handle.spawn(media::watch_keyframe_requests(
+                shared.clone(),
+                track.clone(),
+            ));
             handle.spawn(media::write_samples(track, sender, venc_rx, "video"));
         }
         if let Some((track, sender)) = audio_track {
@@ -321,6 +325,24 @@ impl Call {
                 .await
                 .map(|d| to_description(&d))
                 .ok_or_else(|| CallError::Signaling("no local description yet".into()))
+        })
+        .await
+    }
+
+    /// Asks the remote side for a keyframe (RTCP PLI), e.g. when the video
+    /// view is (re)opened. No-op before the remote video track exists.
+    pub async fn request_remote_keyframe(&self) -> Result<()> {
+        let shared = self.inner.shared.clone();
+        self.run(async move {
+            let remote = shared
+                .remote_video
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            if let Some((track, ssrc)) = remote {
+                media::send_pli(track.as_ref(), ssrc).await;
+            }
+            Ok(())
         })
         .await
     }
@@ -523,7 +545,10 @@ async fn build_peer(
         },
         RtpCodecKind::Audio,
     )?;
-    let registry = register_default_interceptors(Registry::new(), &mut media_engine)?;
+    let registry = register_default_interceptors(Registry::new(), &mut media_engine)?.with(
+        rtc::interceptor::Slot::from(crate::keyframe::SLOT),
+        crate::keyframe::KeyframeRequestForwarder::default(),
+    );
     let ice_servers = config
         .ice_servers
         .iter()

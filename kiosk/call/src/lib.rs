@@ -14,8 +14,9 @@
 //!   V4L2 camera plugs in there) and an [`AudioSource`] ([`SineTone`] by
 //!   default) feed encoder threads; encoded samples are paced in real time
 //!   and written to the peer from the call's own async runtime. A keyframe
-//!   goes out at least every `keyframe_interval` (browsers' PLI does not reach
-//!   the application on webrtc-rs' default interceptors) and on (re)connect.
+//!   goes out on (re)connect, on every PLI/FIR from the lawyer (forwarded by
+//!   an extra interceptor, since webrtc-rs' default chain swallows them) and
+//!   at least every `keyframe_interval` as a safety net.
 //! - Media in: VP8 and Opus are decoded on their own threads (codec state is
 //!   not safe to hold across `.await`), converted to RGB(A) / i16 PCM.
 //! - Each call owns a small tokio runtime and a handful of named threads
@@ -26,6 +27,7 @@
 //! depacketizer and libvpx/libopus, whose errors are counted and logged.
 
 mod call;
+mod keyframe;
 mod media;
 pub mod source;
 mod stats;

@@ -85,6 +85,8 @@ pub(crate) struct Shared {
     /// Last time any remote RTP arrived (ms since `epoch`).
     pub last_rx_ms: std::sync::atomic::AtomicU64,
     pub epoch: Instant,
+    /// The remote video track and its SSRC, for sending keyframe requests.
+    pub remote_video: std::sync::Mutex<Option<(Arc<dyn TrackRemote>, u32)>>,
 }
 
 impl Shared {
@@ -98,6 +100,7 @@ impl Shared {
             events,
             last_rx_ms: std::sync::atomic::AtomicU64::new(0),
             epoch: Instant::now(),
+            remote_video: std::sync::Mutex::new(None),
         }
     }
 
@@ -476,6 +479,13 @@ pub(crate) async fn read_remote_track(
             "remote video codec {mime} is not supported"
         )));
     }
+    if is_video {
+        let mut slot = shared
+            .remote_video
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *slot = Some((track.clone(), ssrc));
+    }
     let mut seq = SeqTracker::default();
     let mut assembler = Vp8Assembler::default();
     let mut last_pli: Option<Instant> = None;
@@ -487,6 +497,12 @@ pub(crate) async fn read_remote_track(
         }
         let packet = match event {
             TrackRemoteEvent::OnRtpPacket(p) => p,
+            TrackRemoteEvent::OnRtcpPacket(packets) => {
+                // Keyframe requests about our stream may be routed here (the
+                // remote track of the same send-receive transceiver).
+                note_keyframe_requests(&shared, &packets);
+                continue;
+            }
             TrackRemoteEvent::OnEnded => break,
             _ => continue,
         };
@@ -519,16 +535,50 @@ pub(crate) async fn read_remote_track(
                 let due = last_pli.is_none_or(|t| t.elapsed() > Duration::from_millis(500));
                 if due {
                     last_pli = Some(Instant::now());
-                    let pli = rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication {
-                        sender_ssrc: 0,
-                        media_ssrc: packet.header.ssrc,
-                    };
-                    let _ = track.write_rtcp(vec![Box::new(pli)]).await;
+                    send_pli(track.as_ref(), packet.header.ssrc).await;
                 }
             }
         }
     }
     log::info!("remote {kind} track ended");
+}
+
+/// Asks the remote sender for a keyframe (RTCP PLI).
+pub(crate) async fn send_pli(track: &dyn TrackRemote, media_ssrc: u32) {
+    let pli = rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication {
+        sender_ssrc: 0,
+        media_ssrc,
+    };
+    if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
+        log::debug!("PLI not sent: {e}");
+    }
+}
+
+/// Async task: watches the local video track for keyframe requests (PLI/FIR
+/// forwarded by [`crate::keyframe`]) and forces a keyframe for each.
+pub(crate) async fn watch_keyframe_requests(
+    shared: Arc<Shared>,
+    track: Arc<TrackLocalStaticSample>,
+) {
+    use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
+    while let Some(event) = track.poll().await {
+        if shared.stopped() {
+            break;
+        }
+        if let TrackLocalEvent::OnRtcpPacket(packets) = event {
+            note_keyframe_requests(&shared, &packets);
+        }
+    }
+}
+
+fn note_keyframe_requests(shared: &Shared, packets: &[Box<dyn rtc::rtcp::Packet>]) {
+    if packets
+        .iter()
+        .any(|p| crate::keyframe::is_keyframe_request(p.as_ref()))
+    {
+        Counters::add(&shared.counters.keyframe_requests_received, 1);
+        shared.force_keyframe.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The VP8 decoder thread body.

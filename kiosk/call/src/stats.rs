@@ -12,6 +12,7 @@ use std::time::Duration;
 pub(crate) struct Counters {
     pub frames_sent: AtomicU64,
     pub keyframes_sent: AtomicU64,
+    pub keyframe_requests_received: AtomicU64,
     pub video_bytes_sent: AtomicU64,
     pub audio_packets_sent: AtomicU64,
     pub audio_bytes_sent: AtomicU64,
@@ -44,6 +45,7 @@ impl Counters {
         CallStats {
             frames_sent: get(&self.frames_sent),
             keyframes_sent: get(&self.keyframes_sent),
+            keyframe_requests_received: get(&self.keyframe_requests_received),
             video_bytes_sent: get(&self.video_bytes_sent),
             audio_packets_sent: get(&self.audio_packets_sent),
             audio_bytes_sent: get(&self.audio_bytes_sent),
@@ -66,6 +68,8 @@ pub struct CallStats {
     /// Encoded video frames handed to the peer.
     pub frames_sent: u64,
     pub keyframes_sent: u64,
+    /// PLI/FIR keyframe requests from the remote (each forces a keyframe).
+    pub keyframe_requests_received: u64,
     pub video_bytes_sent: u64,
     pub audio_packets_sent: u64,
     pub audio_bytes_sent: u64,

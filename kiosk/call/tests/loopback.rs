@@ -70,3 +70,25 @@ fn loopback_call_decodes_video_and_audio_both_ways() {
     pair.kiosk.call.hang_up();
     pair.lawyer.call.hang_up();
 }
+
+#[test]
+fn keyframe_request_from_the_remote_reaches_the_encoder() {
+    let pair = start_pair();
+    pair.connect();
+    assert!(eventually(CONNECT_TIMEOUT, || pair
+        .lawyer
+        .call
+        .stats()
+        .frames_decoded
+        > 5));
+    let before = pair.kiosk.call.stats();
+    // The lawyer (like a browser) sends PLI; the kiosk's encoder answers.
+    let answered = eventually(Duration::from_secs(30), || {
+        kiosk_call::block_on(pair.lawyer.call.request_remote_keyframe()).unwrap();
+        let now = pair.kiosk.call.stats();
+        now.keyframe_requests_received > before.keyframe_requests_received
+    });
+    assert!(answered, "no PLI arrived: {:?}", pair.kiosk.call.stats());
+    pair.kiosk.call.hang_up();
+    pair.lawyer.call.hang_up();
+}
