@@ -47,6 +47,7 @@ pub struct AppState {
     /// Verified against when a username is unknown, so timing does not
     /// reveal which usernames exist.
     dummy_hash: Arc<String>,
+    passwords: auth::PasswordChecker,
 }
 
 /// A running hub.
@@ -80,6 +81,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         hub,
         next_conn: Arc::new(AtomicU64::new(1)),
         dummy_hash: Arc::new(dummy_hash),
+        passwords: auth::PasswordChecker::start().map_err(|e| e.to_string())?,
     };
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -242,9 +244,7 @@ async fn login(
         .map(|l| l.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.as_ref().clone());
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let ok = state.passwords.verify(password, hash).await;
     match lawyer {
         Some(l) if ok && !l.disabled => {
             let id = state.sessions.create(SessionInfo { lawyer_id: l.id });
