@@ -3,7 +3,7 @@
 # cheap to call before every run. Usage: scripts/setup-system.sh [extra-pkg...]
 set -euo pipefail
 
-packages=(pkg-config libfontconfig-dev libasound2-dev libvpx-dev cmake chromium "$@")
+packages=(pkg-config libfontconfig-dev libasound2-dev libvpx-dev cmake "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
