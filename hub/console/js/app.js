@@ -37,6 +37,10 @@ const state = {
 };
 
 window.lawyerConsole = {
+  /** The last hub message types, '←' received, '→' sent. */
+  get recentMessages() {
+    return hub.recent.slice();
+  },
   get callId() {
     return state.call ? state.call.id : null;
   },

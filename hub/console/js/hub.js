@@ -41,6 +41,13 @@ export class HubConnection extends EventTarget {
     this.retryTimer = null;
     this.stopped = true;
     this.openedOnce = false;
+    /** Types of the last 50 messages each way, for diagnostics. */
+    this.recent = [];
+  }
+
+  note(direction, type) {
+    this.recent.push(`${direction}${type}`);
+    if (this.recent.length > 50) this.recent.shift();
   }
 
   /** Opens the socket (and keeps it open until `stop()`). */
@@ -86,6 +93,7 @@ export class HubConnection extends EventTarget {
     if (this.isOpen) {
       this.seq += 1;
       this.ws.send(JSON.stringify({ ...message, seq: this.seq }));
+      this.note('→', type);
       return true;
     }
     if (type !== 'heartbeat') {
@@ -132,6 +140,7 @@ export class HubConnection extends EventTarget {
         return;
       }
       if (!message || typeof message.type !== 'string') return;
+      this.note('←', message.type + (message.state ? `:${message.state}` : '') + (message.code ? `:${message.code}` : ''));
       if (message.type === 'welcome') this.startHeartbeat(message.heartbeat_secs);
       if (message.type === 'error') {
         if (message.code === 'replaced') closeReason = 'replaced';
