@@ -192,6 +192,16 @@ impl Drop for Chromium {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Helper processes may still write into the profile for a moment
+        // after the browser process is gone: retry removing it briefly.
+        let dir = self.profile.path().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while dir.exists() && Instant::now() < deadline {
+            let _ = std::fs::remove_dir_all(&dir);
+            if dir.exists() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
     }
 }
 
