@@ -46,10 +46,11 @@
 //! resident's name, ID number, phone, message text or SDP.
 
 mod client;
-// mod session;
+mod session;
 
 pub use client::{HubClient, HubClientConfig, HubEvent, HubSender};
 pub use hub_protocol::{
     CallId, EndReason, ErrorCode, IceServer, SdpKind, SignalPayload, Suggestion,
 };
-// pub use session::{CallSession, SessionConfig, SessionEnd, SessionEvent};
+pub use kiosk_call::{AudioChunk, CallConfig, CallStats, MediaSources, Quality, VideoFrame};
+pub use session::{CallSession, SessionConfig, SessionEnd, SessionEvent};

@@ -71,6 +71,11 @@ impl Events {
         }
     }
 
+    /// The next event, untracked (None when the client is gone).
+    pub async fn rx_recv(&mut self) -> Option<HubEvent> {
+        self.rx.recv().await
+    }
+
     /// Events arriving within `d`.
     pub async fn during(&mut self, d: Duration) -> Vec<HubEvent> {
         let deadline = tokio::time::Instant::now() + d;
