@@ -267,6 +267,28 @@ impl TestTerminal {
         Ok(call)
     }
 
+    /// Restarts ICE (only the terminal does): sends a new offer with fresh
+    /// ICE credentials; the lawyer's answer is applied when it arrives.
+    pub async fn restart_ice(&self) -> Result<()> {
+        let (call_id, call) = self
+            .call
+            .lock()
+            .unwrap()
+            .clone()
+            .ok_or_else(|| fail!("no call to restart ICE on"))?;
+        let offer = call
+            .restart_ice()
+            .await
+            .map_err(|e| fail!("ICE restart offer: {e}"))?;
+        self.send(TerminalToHub::Signal {
+            call_id,
+            payload: SignalPayload::Sdp {
+                kind: SdpKind::Offer,
+                sdp: offer.sdp,
+            },
+        })
+    }
+
     /// The current call, if one was started.
     pub fn call(&self) -> Option<Arc<Call>> {
         self.call.lock().unwrap().as_ref().map(|(_, c)| c.clone())

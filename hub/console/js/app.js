@@ -47,6 +47,10 @@ window.lawyerConsole = {
   get stats() {
     return state.call ? state.call.session.lastStats : null;
   },
+  /** SDP answers sent in the current call (1 + ICE restarts). */
+  get answersSent() {
+    return state.call ? state.call.session.answersSent : 0;
+  },
   get timings() {
     const s = state.call && state.call.session;
     return s ? { offerAt: s.offerAt, connectedAt: s.connectedAt, firstFrameAt: s.firstFrameAt } : null;

@@ -47,6 +47,8 @@ export class CallSession extends EventTarget {
     this.connectedAt = null;
     this.offerAt = null;
     this.firstFrameAt = null;
+    /** Answers sent: 1 after the first offer, +1 per ICE restart. */
+    this.answersSent = 0;
     this.remoteStream = new MediaStream();
 
     this.pc = new RTCPeerConnection({ iceServers: normalizeIceServers(iceServers) });
@@ -133,6 +135,7 @@ export class CallSession extends EventTarget {
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
       this.sendSignal({ type: 'sdp', kind: 'answer', sdp: this.pc.localDescription.sdp });
+      this.answersSent += 1;
       const early = this.buffered;
       this.buffered = [];
       for (const c of early) await this.addCandidate(c);
