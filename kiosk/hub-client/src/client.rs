@@ -51,8 +51,10 @@ type Ws =
 /// defaults suit production.
 #[derive(Clone)]
 pub struct HubClientConfig {
-    /// `ws://host:port/ws/terminal` (TLS belongs in a reverse proxy or a
-    /// tunnel; see the crate's README for `wss://`).
+    /// `ws://host:port/ws/terminal`. `wss://` needs a TLS feature of
+    /// `tokio-tungstenite` that is not enabled yet: until then a `wss://`
+    /// URL fails like an unreachable hub (logged as a URL error); put TLS
+    /// in a local tunnel instead.
     pub url: String,
     /// The terminal's id as configured in the hub's `[terminals]`.
     pub terminal_id: String,
@@ -872,5 +874,93 @@ fn out_kind(m: &TerminalToHub) -> &'static str {
         TerminalToHub::HangUp { .. } => "hang_up",
         TerminalToHub::LeaveMessage { .. } => "leave_message",
         TerminalToHub::Heartbeat => "heartbeat",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runner() -> Runner {
+        let (_tx, rx) = mpsc::unbounded_channel();
+        let mut c = HubClientConfig::new("ws://127.0.0.1:1/ws/terminal", "t1", "secret-token", "o");
+        c.backoff_min = Duration::from_millis(500);
+        c.backoff_max = Duration::from_secs(10);
+        Runner::new(c, Arc::new(|_| {}), rx)
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_jitter_stays_in_range() {
+        let mut r = runner();
+        let waits: Vec<u64> = (0..8)
+            .map(|_| r.next_backoff().as_millis() as u64)
+            .collect();
+        assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..1000 {
+            let j = r.jitter(Duration::from_secs(10));
+            assert!(
+                j >= Duration::from_secs(5) && j <= Duration::from_secs(10),
+                "{j:?}"
+            );
+            seen.insert(j.as_millis() / 500);
+        }
+        assert!(seen.len() >= 8, "jitter spreads: {seen:?}");
+    }
+
+    #[test]
+    fn the_token_is_not_in_debug_output() {
+        let r = runner();
+        let text = format!("{:?}", r.config);
+        assert!(
+            !text.contains("secret-token") && text.contains("t1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn offline_commands_keep_call_messages_and_refuse_new_requests() {
+        let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (_tx, rx) = mpsc::unbounded_channel();
+        let e = events.clone();
+        let mut r = Runner::new(
+            HubClientConfig::new("ws://x/ws/terminal", "t1", "k", "o"),
+            Arc::new(move |ev| e.lock().unwrap().push(ev)),
+            rx,
+        );
+        let signal = TerminalToHub::Signal {
+            call_id: CallId("c1".into()),
+            payload: SignalPayload::EndOfCandidates,
+        };
+        // No call: nothing to keep.
+        let _ = r.offline(Some(Command::Send(signal.clone())));
+        assert!(r.outbox.is_empty());
+        r.current_call = Some(CallId("c1".into()));
+        let _ = r.offline(Some(Command::Send(signal.clone())));
+        let _ = r.offline(Some(Command::Send(TerminalToHub::HangUp { call_id: None })));
+        assert_eq!(r.outbox.len(), 2);
+        let _ = r.offline(Some(Command::Send(TerminalToHub::RequestCall {
+            topic: "labor".into(),
+            resident_name: "x".into(),
+            masked_id: None,
+            callback_phone: None,
+        })));
+        assert_eq!(
+            events.lock().unwrap().as_slice(),
+            [HubEvent::NotConnected {
+                command: "request_call"
+            }]
+        );
+        // Reconnected without the call: it is reported ended, as hung up.
+        r.welcomed_once = true;
+        r.welcomed(None, Vec::new());
+        assert!(r.outbox.is_empty() && r.current_call.is_none());
+        assert_eq!(
+            events.lock().unwrap()[2],
+            HubEvent::Ended {
+                call_id: CallId("c1".into()),
+                reason: EndReason::HungUpByTerminal
+            }
+        );
     }
 }

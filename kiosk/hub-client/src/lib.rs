@@ -45,8 +45,8 @@
 //! carry message types, sequence numbers and error codes only — never a
 //! resident's name, ID number, phone, message text or SDP.
 
-mod client;
-mod session;
+pub mod client;
+pub mod session;
 
 pub use client::{HubClient, HubClientConfig, HubEvent, HubSender};
 pub use hub_protocol::{
