@@ -1,7 +1,7 @@
 //! [`HubClient`]: the WebSocket to the hub, on its own thread.
 //!
 //! One task owns the socket and all connection state; the public methods
-//! only put a [`Command`] on an unbounded channel, so they never block the
+//! only put a command on an unbounded channel, so they never block the
 //! UI thread. The task goes through these phases, forever, until the client
 //! is dropped:
 //!

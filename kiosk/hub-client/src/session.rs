@@ -1,7 +1,7 @@
 //! [`CallSession`]: one accepted call, from the SDP offer to the hang-up.
 //!
 //! Created by the application when the hub reports
-//! [`HubEvent::Accepted`](crate::HubEvent::Accepted), it runs on its own
+//! [`HubEvent::Accepted`], it runs on its own
 //! thread (`khub-session`) and drives a [`kiosk_call::Call`] in offerer mode:
 //!
 //! 1. starts the peer with the ICE servers of `accepted` (TURN credentials
