@@ -169,6 +169,11 @@ pub enum CardError {
     BadText { field: &'static str },
     #[error("birth date in the ID number differs from the birth date field")]
     NumberBirthMismatch,
+    /// A card type this driver does not know the layout of, e.g. the 2023
+    /// foreigner permanent-residence card (believed to be `Y`): not a fault
+    /// of the card, so it must not be reported as invalid data.
+    #[error("card type {0:?} is not supported")]
+    UnsupportedCardType(char),
 }
 
 /// Masks an ID number for display. THE one rule used everywhere (screens,
@@ -209,6 +214,12 @@ pub fn mask_id_number(s: &str) -> String {
 ///   letters or digits *without* a check: its check rule is not public.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct IdNumber(String);
+
+impl Drop for IdNumber {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl IdNumber {
     /// An 18-character number with a valid check character.
@@ -317,6 +328,25 @@ pub struct Card {
     pub pass_number: Option<String>,
     /// HK/Macao/Taiwan permits: how many times a permit was issued.
     pub issue_count: Option<u8>,
+}
+
+impl Drop for Card {
+    // Wipe personal data from memory when the card is dropped (the
+    // resident's session is over); the number wipes itself.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.name.zeroize();
+        if let Some(n) = self.english_name.as_mut() {
+            n.zeroize();
+        }
+        if let Some(a) = self.address.as_mut() {
+            a.zeroize();
+        }
+        self.authority.zeroize();
+        if let Some(p) = self.pass_number.as_mut() {
+            p.zeroize();
+        }
+    }
 }
 
 impl Card {
@@ -477,6 +507,9 @@ pub fn card_kind(block: &TextBlock) -> CardKind {
 /// 18-character numbers on resident and J cards the birth date in the number
 /// equals the birth date field.
 pub fn parse_text_block(block: &TextBlock) -> Result<Card, CardError> {
+    if let Some([b'Y', 0]) = block.0.get(layout::TYPE) {
+        return Err(CardError::UnsupportedCardType('Y'));
+    }
     match card_kind(block) {
         CardKind::ForeignPermanent => parse_foreigner(&block.0),
         kind => parse_resident_like(&block.0, kind),

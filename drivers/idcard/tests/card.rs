@@ -376,3 +376,13 @@ proptest! {
         prop_assert!(visible <= 7);
     }
 }
+
+#[test]
+fn a_card_type_of_unknown_layout_is_reported_as_unsupported_not_as_invalid() {
+    let mut block = encode_text_block(&resident());
+    put(&mut block, 248, 2, "Y");
+    assert_eq!(
+        parse_text_block(&block),
+        Err(CardError::UnsupportedCardType('Y'))
+    );
+}

@@ -51,7 +51,7 @@ fn a_resident_card_placed_on_the_reader_shows_the_name_and_a_masked_number() {
     let shown = a.get_masked_number().to_string();
     let visible = shown.chars().filter(|c| *c != '*').count();
     assert_eq!(shown.chars().count(), 18);
-    assert!(visible <= 10, "{shown} shows {visible} characters");
+    assert!(visible <= 7, "{shown} shows {visible} characters");
 }
 
 #[test]
@@ -181,6 +181,30 @@ fn without_a_reader_the_resident_types_name_and_number() {
     t.tap("完成");
     assert_eq!(t.kiosk.borrow().session().screen(), &Screen::Home);
     assert!(t.kiosk.borrow().session().identification().is_none());
+    assert!(
+        adapter(&t).get_name().is_empty(),
+        "the screen forgets the name"
+    );
+    assert!(adapter(&t).get_masked_number().is_empty());
+    assert!(adapter(&t).get_typed_number().is_empty());
+}
+
+#[test]
+fn a_typed_number_never_reaches_the_search_box() {
+    let t = terminal();
+    t.tap("身份核验");
+    t.tap_field("身份证号码");
+    for key in "110105194912".chars() {
+        t.tap(&key.to_string());
+    }
+    t.tap("返回");
+    t.tap("搜一搜");
+    let search = t.app.global::<kiosk::SearchAdapter>();
+    assert_eq!(search.get_committed(), "");
+    assert_eq!(t.kiosk.borrow().session().search_query(), "");
+    t.type_keys("gong");
+    assert!(!search.get_composing().contains("110105"));
+    assert!(!t.kiosk.borrow().session().search_query().contains("110105"));
 }
 
 #[test]

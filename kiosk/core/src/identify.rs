@@ -148,7 +148,7 @@ pub const MAX_NAME_CHARS: usize = 30;
 /// and how to place it (or to type instead).
 pub const NO_CARD_HINT_AFTER: Duration = Duration::from_secs(12);
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Identification {
     purpose: Purpose,
     step: Step,
@@ -360,6 +360,18 @@ impl Identification {
             source: IdentitySource::Typed,
             valid_to: None,
         })
+    }
+}
+
+impl std::fmt::Debug for Identification {
+    // Logs may print the session by accident: no typed name or number.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identification")
+            .field("purpose", &self.purpose)
+            .field("step", &self.step)
+            .field("typed_field", &self.typed_field)
+            .field("typed_error", &self.typed_error)
+            .finish_non_exhaustive()
     }
 }
 

@@ -67,8 +67,13 @@ impl Kiosk {
                 }
             }
             ReaderEvent::CardUnreadable(_, error) => {
+                // Data that fails its checks may be a forged card; a card
+                // type without a known layout is only unreadable here.
+                let invalid = error.is_some_and(|e| {
+                    !matches!(e, kiosk_idcard::card::CardError::UnsupportedCardType(_))
+                });
                 if let Some(id) = id {
-                    id.card_unreadable(error.is_some());
+                    id.card_unreadable(invalid);
                 }
             }
             ReaderEvent::CardRemoved => {}
@@ -112,6 +117,7 @@ impl Kiosk {
     /// print queue applies its policy to this session's unprinted receipts.
     pub(super) fn session_ended(&mut self) {
         self.receipt = None;
+        self.keyboard_on_identity = false;
         self.sync_reader();
         let session = self.session_number;
         if let Some(printer) = self.devices.as_ref().and_then(|d| d.printer.as_ref()) {

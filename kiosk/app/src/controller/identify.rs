@@ -128,6 +128,7 @@ impl Kiosk {
     /// Points the keyboard at a typed field: its text, pinyin for the
     /// name, digits (with X) for the number.
     fn switch_keyboard(&mut self, field: TypedField) {
+        self.keyboard_on_identity = true;
         let text = self
             .session
             .identification()
@@ -168,6 +169,21 @@ impl Kiosk {
             reader.set_reading(wants);
         }
         wants
+    }
+
+    /// The identification is gone (返回, 首页): what was typed into its
+    /// fields must not linger in the keyboard (the search box shares it),
+    /// and the adapter forgets what it showed.
+    pub(super) fn forget_typed_identity(&mut self) {
+        if std::mem::take(&mut self.keyboard_on_identity) {
+            zeroize::Zeroize::zeroize(&mut self.committed);
+            self.committed = self.session.search_query().to_owned();
+            if let Some(engine) = self.keyboard.as_mut() {
+                engine.reset();
+                let _ = engine.set_mode(Mode::Pinyin);
+            }
+        }
+        self.with_app(clear_view);
     }
 
     pub(super) fn render_identify(&mut self) {

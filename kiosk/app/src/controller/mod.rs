@@ -53,6 +53,9 @@ pub struct Kiosk {
     receipt: Option<receipt::ReceiptView>,
     next_ticket: u64,
     unprinted_policy: kiosk_core::UnprintedPolicy,
+    /// The keyboard's text (`committed`) belongs to a typed identity field,
+    /// not to search.
+    keyboard_on_identity: bool,
     /// Numbers the sessions since start-up (the print queue keys on it).
     session_number: u64,
 }
@@ -87,6 +90,7 @@ impl Kiosk {
             next_ticket: 1,
             unprinted_policy: config.printer.unprinted_when_session_ends,
             session_number: 1,
+            keyboard_on_identity: false,
         }));
         kiosk.borrow_mut().this = Rc::downgrade(&kiosk);
         connect_callbacks(app, &kiosk);
@@ -153,6 +157,9 @@ impl Kiosk {
     /// for cards, a receipt preview is dropped.
     fn after_navigation(&mut self) {
         self.sync_reader();
+        if self.session.identification().is_none() {
+            self.forget_typed_identity();
+        }
         if !matches!(self.session.screen(), Screen::ArticleReceipt { .. }) {
             self.receipt = None;
         }

@@ -144,6 +144,7 @@ impl Kiosk {
                     JobProgress::Printed => (PrintState::Printed, PrintProblem::None),
                     JobProgress::Cancelled => (PrintState::Cancelled, PrintProblem::None),
                     JobProgress::Waiting(trouble) => (PrintState::Waiting, problem_of(trouble)),
+                    JobProgress::NotSaved => (PrintState::Failed, PrintProblem::None),
                 };
             }
         }

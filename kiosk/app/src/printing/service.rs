@@ -117,6 +117,9 @@ pub enum JobProgress {
     Printed,
     Waiting(Trouble),
     Cancelled,
+    /// The receipt could not be put in the queue (database trouble): it
+    /// will not print later, and the screen must not say it will.
+    NotSaved,
 }
 
 pub enum PrintUpdate {
@@ -156,7 +159,8 @@ pub struct PrintServiceConfig {
 
 /// The UI's handle on the service thread; the thread ends when this drops.
 pub struct PrintService {
-    tx: Sender<PrintRequest>,
+    tx: Option<Sender<PrintRequest>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl PrintService {
@@ -165,15 +169,29 @@ impl PrintService {
         on_update: impl Fn(PrintUpdate) + Send + 'static,
     ) -> std::io::Result<PrintService> {
         let (tx, rx) = channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("printer".into())
             .spawn(move || Worker::new(config, Box::new(on_update)).run(rx))?;
-        Ok(PrintService { tx })
+        Ok(PrintService {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     pub fn send(&self, request: PrintRequest) {
-        if self.tx.send(request).is_err() {
+        if self.tx.as_ref().is_none_or(|tx| tx.send(request).is_err()) {
             log::error!("the print service has stopped");
+        }
+    }
+}
+
+impl Drop for PrintService {
+    // Closing the channel ends the thread after the receipt in hand, so it
+    // never writes to a port (or a simulator) that is going away.
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -378,7 +396,7 @@ impl Worker {
             (self.on_update)(PrintUpdate::Job {
                 ticket: Some(ticket),
                 job: 0,
-                progress: JobProgress::Waiting(Trouble::Error),
+                progress: JobProgress::NotSaved,
             });
             return;
         };
@@ -398,7 +416,7 @@ impl Worker {
                 (self.on_update)(PrintUpdate::Job {
                     ticket: Some(ticket),
                     job: 0,
-                    progress: JobProgress::Waiting(Trouble::Error),
+                    progress: JobProgress::NotSaved,
                 });
             }
         }
@@ -438,7 +456,7 @@ impl Worker {
             self.job_update(next.id, JobProgress::Printing);
             let result = self
                 .open_printer()
-                .and_then(|printer| printer.print(&next.escpos));
+                .and_then(|printer| print_once(printer, &next.escpos));
             match result {
                 Ok(()) => {
                     if let Some(queue) = &self.queue
@@ -463,7 +481,16 @@ impl Worker {
                     {
                         log::error!("print queue: {e}");
                     }
-                    self.job_update(next.id, JobProgress::Waiting(trouble));
+                    // Every receipt behind this one waits too: say so on
+                    // its screen, not 正在打印.
+                    let waiting: Vec<i64> = self.tickets.keys().copied().collect();
+                    for id in waiting {
+                        if self.queue.as_ref().and_then(|q| q.state(id).ok().flatten())
+                            == Some(super::queue::JobState::Queued)
+                        {
+                            self.job_update(id, JobProgress::Waiting(trouble));
+                        }
+                    }
                     self.report_health(PrinterHealth::Trouble(trouble));
                     return true;
                 }
@@ -491,6 +518,31 @@ impl Worker {
             self.health = Some(health);
             (self.on_update)(PrintUpdate::Health(health));
         }
+    }
+}
+
+/// One attempt at a receipt: status first (a printer that is not ready
+/// gets nothing), then the bytes, then status again to catch paper running
+/// out mid-receipt (then the whole receipt is printed again). A printer that
+/// took every byte but does not answer the second status counts as having
+/// printed it: printing it twice would be worse than a missed check.
+fn print_once(printer: &mut Printer, bytes: &[u8]) -> Result<(), PrintError> {
+    if let Some(problem) = printer.status()?.problem() {
+        return Err(PrintError::NotReady(problem));
+    }
+    printer.send(bytes)?;
+    match printer.status() {
+        Ok(status) => match status.problem() {
+            Some(problem) => Err(PrintError::NotReady(problem)),
+            None => Ok(()),
+        },
+        Err(e) if !e.is_disconnect() => {
+            log::warn!(
+                "receipt sent but the printer's status after it is unreadable ({e}); counted as printed"
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
 }
 
