@@ -461,11 +461,15 @@ impl Dispatcher {
             lawyer,
             answered_at: now,
         };
-        let mut events = vec![Event::Connected {
-            call: call.clone(),
-            terminal: c.terminal.clone(),
-            lawyer,
-        }];
+        // The queue view changes too: the call is now in progress.
+        let mut events = vec![
+            Event::Connected {
+                call: call.clone(),
+                terminal: c.terminal.clone(),
+                lawyer,
+            },
+            Event::QueueChanged,
+        ];
         self.settle(now, &mut events);
         Ok(events)
     }
@@ -761,6 +765,10 @@ impl Dispatcher {
             reason,
             outcome,
         });
+        // Every console's queue view must drop the ended call.
+        if !events.contains(&Event::QueueChanged) {
+            events.push(Event::QueueChanged);
+        }
     }
 
     /// Offers what can be offered, then announces changed positions and
@@ -943,6 +951,16 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn consoles_are_told_the_queue_changed_when_a_call_is_answered_or_ends() {
+        let mut d = with_lawyers(&[(2, &["labor"])]);
+        d.request_call(id("c1"), "t1", "labor", 100).unwrap();
+        let ev = d.accept(2, &id("c1"), 200).unwrap();
+        assert!(ev.contains(&Event::QueueChanged), "{ev:?}");
+        let ev = d.lawyer_hangs_up(2, &id("c1"), 9_000).unwrap();
+        assert!(ev.contains(&Event::QueueChanged), "{ev:?}");
     }
 
     #[test]
