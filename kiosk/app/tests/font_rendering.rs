@@ -109,7 +109,11 @@ fn rare_characters_in_names_and_addresses_have_glyphs_in_both_weights() {
     // names; the sample card with them must show, not as boxes.
     let card = kiosk_idcard_sim::samples::by_key("resident-rare").unwrap();
     let card = kiosk_idcard::card::parse_text_block(&card.text).unwrap();
-    let text = format!("{}{}", card.name, card.address.as_deref().unwrap_or_default());
+    let text = format!(
+        "{}{}",
+        card.name,
+        card.address.as_deref().unwrap_or_default()
+    );
     assert!(
         text.chars().any(|c| c as u32 >= 0x20000),
         "{text} has an Extension B character"
