@@ -106,6 +106,15 @@ enum PrinterCommand {
         #[arg(long)]
         baud: Option<u32>,
     },
+    /// List the receipts waiting in the print queue; cancel one or all.
+    Queue {
+        /// Cancel the waiting receipt with this id.
+        #[arg(long)]
+        cancel: Option<i64>,
+        /// Cancel every waiting receipt.
+        #[arg(long)]
+        cancel_all: bool,
+    },
 }
 
 fn profile_arg(
@@ -179,26 +188,33 @@ fn main() -> ExitCode {
         }
         .map(|out| println!("{out}"))
         .map_err(|e| e.to_string()),
-        Command::Printer { command } => {
-            let (port, profile, baud, test) = match command {
-                PrinterCommand::Status { port, profile, baud } => (port, profile, baud, false),
-                PrinterCommand::Test { port, profile, baud } => (port, profile, baud, true),
-            };
-            profile_arg(&config, profile).and_then(|profile| {
-                if test {
-                    kiosk::technician::printer_test(
-                        &port,
-                        profile,
-                        baud,
-                        &kiosk::content::assets_dir(&config),
-                    )
-                } else {
-                    kiosk::technician::printer_status(&port, profile, baud)
-                }
-                .map(|out| println!("{out}"))
+        Command::Printer { command } => match command {
+            PrinterCommand::Queue { cancel, cancel_all } => {
+                kiosk::technician::printer_queue(&config, cancel, cancel_all)
+                    .map_err(|e| e.to_string())
+            }
+            PrinterCommand::Status {
+                port,
+                profile,
+                baud,
+            } => profile_arg(&config, profile).and_then(|profile| {
+                kiosk::technician::printer_status(&port, profile, baud).map_err(|e| e.to_string())
+            }),
+            PrinterCommand::Test {
+                port,
+                profile,
+                baud,
+            } => profile_arg(&config, profile).and_then(|profile| {
+                kiosk::technician::printer_test(
+                    &port,
+                    profile,
+                    baud,
+                    &kiosk::content::assets_dir(&config),
+                )
                 .map_err(|e| e.to_string())
-            })
+            }),
         }
+        .map(|out| println!("{out}")),
         Command::Sim { words } => if words.is_empty() {
             kiosk::technician::sim_run(&config)
         } else {

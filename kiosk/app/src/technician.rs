@@ -229,6 +229,50 @@ pub fn printer_test(
     ))
 }
 
+/// `kiosk printer queue [--cancel ID | --cancel-all]`: the receipts waiting
+/// in the terminal's print queue, and a way to drop one that can never
+/// print. Works on the configured database while the terminal runs (SQLite
+/// WAL; the print service skips a cancelled job).
+pub fn printer_queue(
+    config: &Config,
+    cancel: Option<i64>,
+    cancel_all: bool,
+) -> Result<String, Failed> {
+    let queue = crate::printing::queue::PrintQueue::open(&config.storage.database, "technician")
+        .map_err(|e| Failed(format!("print queue unavailable: {e}")))?;
+    let sql = |e: rusqlite::Error| Failed(format!("print queue: {e}"));
+    let mut lines = Vec::new();
+    if let Some(id) = cancel {
+        if !queue.cancel(id).map_err(sql)? {
+            return Err(Failed(format!("no waiting receipt with id {id}")));
+        }
+        lines.push(format!("cancelled receipt {id}"));
+    }
+    if cancel_all {
+        for job in queue.waiting().map_err(sql)? {
+            queue.cancel(job.id).map_err(sql)?;
+            lines.push(format!("cancelled receipt {} ({})", job.id, job.reference));
+        }
+    }
+    let waiting = queue.waiting().map_err(sql)?;
+    if waiting.is_empty() {
+        lines.push("no receipts waiting".to_owned());
+    }
+    for job in waiting {
+        lines.push(format!(
+            "{:>5}  {}  {:<8} {:<32} attempts {:>3}  {}  queued {}",
+            job.id,
+            job.reference,
+            job.kind,
+            job.title,
+            job.attempts,
+            job.last_problem.as_deref().unwrap_or("-"),
+            job.created_at
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
 /// `kiosk sim` with no command: starts both simulated devices, prints
 /// where they are, and takes control commands on stdin until it closes.
 pub fn sim_run(config: &Config) -> Result<String, Failed> {

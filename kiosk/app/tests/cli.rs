@@ -303,3 +303,50 @@ fn kiosk_sim_runs_the_devices_and_answers_commands_from_another_shell() {
     assert!(stdout.contains("card: hmt"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn printer_queue_lists_waiting_receipts_and_cancels_one() {
+    let dir = std::env::temp_dir().join(format!("kiosk-cli-queue-{}", std::process::id()));
+    let db = dir.join("kiosk.db");
+    {
+        let mut queue = kiosk::printing::queue::PrintQueue::open(&db, "test").unwrap();
+        let job = kiosk::printing::queue::NewJob {
+            kind: "article",
+            title: "article marriage-betrothal-gifts",
+            session: 1,
+            escpos: b"\x1b@",
+            profile: "generic-80",
+        };
+        let id = queue.enqueue(&job, "20261127-0001").unwrap();
+        queue.mark_failed(id, "paper-out").unwrap();
+    }
+    let queue_cmd = |args: &[&str]| {
+        let out = kiosk()
+            .args(["printer", "queue"])
+            .args(args)
+            .env("KIOSK_STORAGE_DATABASE", &db)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = queue_cmd(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("20261127-0001") && out.contains("paper-out"),
+        "{out}"
+    );
+    let (code, _, err) = queue_cmd(&["--cancel", "999"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no waiting receipt with id 999"), "{err}");
+    let (code, out, _) = queue_cmd(&["--cancel-all"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("cancelled receipt") && out.contains("no receipts waiting"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

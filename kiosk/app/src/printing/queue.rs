@@ -24,6 +24,18 @@ pub struct Job {
     pub attempts: u32,
 }
 
+/// A waiting job as the technician sees it (no content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingJob {
+    pub id: i64,
+    pub reference: String,
+    pub kind: String,
+    pub title: String,
+    pub attempts: u32,
+    pub last_problem: Option<String>,
+    pub created_at: String,
+}
+
 /// What a job became.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobState {
@@ -194,6 +206,26 @@ impl PrintQueue {
             })
             .optional()
             .map(|s| s.map(|s| JobState::from_sql(&s)))
+    }
+
+    /// Every job still waiting, oldest first (for the technician).
+    pub fn waiting(&self) -> rusqlite::Result<Vec<WaitingJob>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, reference, kind, title, attempts, last_problem, created_at
+             FROM print_jobs WHERE state = 'queued' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(WaitingJob {
+                id: row.get(0)?,
+                reference: row.get(1)?,
+                kind: row.get(2)?,
+                title: row.get(3)?,
+                attempts: row.get::<_, i64>(4)? as u32,
+                last_problem: row.get(5)?,
+                created_at: row.get(6)?,
+            })
+        })?;
+        rows.collect()
     }
 
     pub fn queued_count(&self) -> rusqlite::Result<usize> {
