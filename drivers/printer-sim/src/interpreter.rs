@@ -505,6 +505,17 @@ pub struct Interpreter {
     events: Vec<Event>,
 }
 
+/// The `n` argument bytes after a two-byte command in `buf`, or "need more
+/// input" from the enclosing command decoder.
+macro_rules! arg {
+    ($buf:expr, $n:expr) => {
+        match $buf.get(2..2 + $n) {
+            Some(a) => a.to_vec(),
+            None => return Step::NeedMore,
+        }
+    };
+}
+
 impl Interpreter {
     pub fn new(profile: &'static Profile) -> Self {
         Interpreter {
@@ -684,16 +695,6 @@ impl Interpreter {
         let Some(&c) = buf.get(1) else {
             return Step::NeedMore;
         };
-        // Arguments after ESC c.
-        let fixed = |n: usize| -> Option<&[u8]> { buf.get(2..2 + n) };
-        macro_rules! arg {
-            ($n:expr) => {
-                match fixed($n) {
-                    Some(a) => a.to_vec(),
-                    None => return Step::NeedMore,
-                }
-            };
-        }
         match c {
             b'@' => {
                 self.line.clear();
@@ -704,17 +705,17 @@ impl Interpreter {
                 Step::Done(2)
             }
             b'E' => {
-                let a = arg!(1);
+                let a = arg!(buf, 1);
                 self.modes.bold = a[0] & 1 == 1;
                 Step::Done(3)
             }
             b'-' => {
-                let a = arg!(1);
+                let a = arg!(buf, 1);
                 self.modes.underline = underline_arg(a[0]);
                 Step::Done(3)
             }
             b'!' => {
-                let a = arg!(1)[0];
+                let a = arg!(buf, 1)[0];
                 self.modes.ascii_bold = a & 0x08 != 0;
                 self.modes.ascii_tall = a & 0x10 != 0;
                 self.modes.ascii_wide = a & 0x20 != 0;
@@ -722,7 +723,7 @@ impl Interpreter {
                 Step::Done(3)
             }
             b'a' => {
-                let a = arg!(1)[0];
+                let a = arg!(buf, 1)[0];
                 if self.line.is_empty() {
                     self.modes.align = match a {
                         1 | b'1' => Align::Center,
@@ -737,11 +738,11 @@ impl Interpreter {
                 Step::Done(2)
             }
             b'3' => {
-                self.modes.line_spacing = arg!(1)[0] as u32;
+                self.modes.line_spacing = arg!(buf, 1)[0] as u32;
                 Step::Done(3)
             }
             b'd' => {
-                let n = arg!(1)[0] as u32;
+                let n = arg!(buf, 1)[0] as u32;
                 if !self.line.is_empty() {
                     self.flush_line(None);
                 }
@@ -754,7 +755,7 @@ impl Interpreter {
                 Step::Done(3)
             }
             b'J' => {
-                let n = arg!(1)[0] as u32;
+                let n = arg!(buf, 1)[0] as u32;
                 if !self.line.is_empty() {
                     self.flush_line(Some(n));
                 } else if n > 0 {
@@ -770,7 +771,7 @@ impl Interpreter {
                 Step::Done(2)
             }
             b'*' => {
-                let a = arg!(3);
+                let a = arg!(buf, 3);
                 let n = a[1] as usize | (a[2] as usize) << 8;
                 let (rows, bytes) = match a[0] {
                     0 | 1 => (8, n),
@@ -789,7 +790,7 @@ impl Interpreter {
             }
             b'&' => {
                 // User-defined characters: y c1 c2 then per char x, x*y bytes.
-                let a = arg!(3);
+                let a = arg!(buf, 3);
                 let (y, c1, c2) = (a[0] as usize, a[1] as usize, a[2] as usize);
                 let mut at = 5;
                 for _ in c1..=c2.max(c1) {
@@ -812,19 +813,19 @@ impl Interpreter {
             b'<' | b'L' | b'S' | b'v' => Step::Done(2),
             b' ' | b'%' | b'?' | b'=' | b'G' | b'M' | b'R' | b'T' | b'V' | b'e' | b'r' | b't'
             | b'u' | b'{' | b'K' | b'U' => {
-                arg!(1);
+                arg!(buf, 1);
                 Step::Done(3)
             }
             b'$' | b'\\' | b'B' | b'c' => {
-                arg!(2);
+                arg!(buf, 2);
                 Step::Done(4)
             }
             b'p' => {
-                arg!(3);
+                arg!(buf, 3);
                 Step::Done(5)
             }
             b'W' => {
-                arg!(8);
+                arg!(buf, 8);
                 Step::Done(10)
             }
             _ => {
@@ -838,23 +839,15 @@ impl Interpreter {
         let Some(&c) = buf.get(1) else {
             return Step::NeedMore;
         };
-        macro_rules! arg {
-            ($n:expr) => {
-                match buf.get(2..2 + $n) {
-                    Some(a) => a.to_vec(),
-                    None => return Step::NeedMore,
-                }
-            };
-        }
         match c {
             b'!' => {
-                let a = arg!(1)[0];
+                let a = arg!(buf, 1)[0];
                 self.modes.gs_width = ((a >> 4) & 0x07) + 1;
                 self.modes.gs_height = (a & 0x07) + 1;
                 Step::Done(3)
             }
             b'V' => {
-                let m = arg!(1)[0];
+                let m = arg!(buf, 1)[0];
                 match m {
                     0 | 48 => {
                         self.cut(false, 0);
@@ -865,7 +858,7 @@ impl Interpreter {
                         Step::Done(3)
                     }
                     65 | 66 | 97..=105 => {
-                        let n = arg!(2)[1] as u32;
+                        let n = arg!(buf, 2)[1] as u32;
                         self.cut(m == 66 || m == 98 || m == 104, n);
                         Step::Done(4)
                     }
@@ -876,17 +869,17 @@ impl Interpreter {
                 }
             }
             b'h' => {
-                let n = arg!(1)[0] as u32;
+                let n = arg!(buf, 1)[0] as u32;
                 self.modes.barcode_height = n.max(1);
                 Step::Done(3)
             }
             b'w' => {
-                let n = arg!(1)[0] as u32;
+                let n = arg!(buf, 1)[0] as u32;
                 self.modes.barcode_module = n.clamp(1, 6);
                 Step::Done(3)
             }
             b'H' => {
-                let n = arg!(1)[0];
+                let n = arg!(buf, 1)[0];
                 self.modes.hri = match n {
                     0..=3 => n,
                     b'0'..=b'3' => n - b'0',
@@ -895,17 +888,17 @@ impl Interpreter {
                 Step::Done(3)
             }
             b'a' => {
-                let n = arg!(1)[0];
+                let n = arg!(buf, 1)[0];
                 self.events.push(Event::AutoStatus(n));
                 Step::Done(3)
             }
             b'k' => {
-                let m = arg!(1)[0];
+                let m = arg!(buf, 1)[0];
                 if m <= 6 {
                     self.barcode_a = Some((m, Vec::new()));
                     Step::Done(3)
                 } else {
-                    let n = arg!(2)[1] as usize;
+                    let n = arg!(buf, 2)[1] as usize;
                     let Some(data) = buf.get(4..4 + n) else {
                         return Step::NeedMore;
                     };
@@ -915,7 +908,7 @@ impl Interpreter {
                 }
             }
             b'v' => {
-                let a = arg!(6);
+                let a = arg!(buf, 6);
                 if a[0] != b'0' {
                     self.note(format!("[unknown 1D 76 {:02X}]", a[0]));
                     return Step::Done(3);
@@ -936,7 +929,7 @@ impl Interpreter {
                 Step::Done(8 + len)
             }
             b'(' => {
-                let a = arg!(3);
+                let a = arg!(buf, 3);
                 let len = a[1] as usize | (a[2] as usize) << 8;
                 if a[0] == b'k' && len <= MAX_QR_BODY {
                     let Some(body) = buf.get(5..5 + len) else {
@@ -955,31 +948,31 @@ impl Interpreter {
             }
             b'8' => {
                 // GS 8 L p1 p2 p3 p4: 32-bit length graphics data.
-                let a = arg!(5);
+                let a = arg!(buf, 5);
                 let len = u32::from_le_bytes([a[1], a[2], a[3], a[4]]) as usize;
                 self.skip = len;
                 Step::Done(7)
             }
             b'*' => {
-                let a = arg!(2);
+                let a = arg!(buf, 2);
                 self.skip = a[0] as usize * a[1] as usize * 8;
                 Step::Done(4)
             }
             b':' => Step::Done(2),
             b'/' | b'B' | b'I' | b'T' | b'b' | b'f' | b'r' | b'E' => {
-                arg!(1);
+                arg!(buf, 1);
                 Step::Done(3)
             }
             b'$' | b'L' | b'P' | b'W' | b'\\' => {
-                arg!(2);
+                arg!(buf, 2);
                 Step::Done(4)
             }
             b'^' => {
-                arg!(3);
+                arg!(buf, 3);
                 Step::Done(5)
             }
             b'g' => {
-                arg!(4);
+                arg!(buf, 4);
                 Step::Done(6)
             }
             _ => {
@@ -993,14 +986,6 @@ impl Interpreter {
         let Some(&c) = buf.get(1) else {
             return Step::NeedMore;
         };
-        macro_rules! arg {
-            ($n:expr) => {
-                match buf.get(2..2 + $n) {
-                    Some(a) => a.to_vec(),
-                    None => return Step::NeedMore,
-                }
-            };
-        }
         match c {
             b'&' => {
                 self.modes.chinese = true;
@@ -1011,27 +996,27 @@ impl Interpreter {
                 Step::Done(2)
             }
             b'!' => {
-                let a = arg!(1)[0];
+                let a = arg!(buf, 1)[0];
                 self.modes.cjk_wide = a & 0x04 != 0;
                 self.modes.cjk_tall = a & 0x08 != 0;
                 self.modes.cjk_underline = if a & 0x80 != 0 { 1 } else { 0 };
                 Step::Done(3)
             }
             b'-' => {
-                let a = arg!(1)[0];
+                let a = arg!(buf, 1)[0];
                 self.modes.cjk_underline = underline_arg(a);
                 Step::Done(3)
             }
             b'C' | b'W' => {
-                arg!(1);
+                arg!(buf, 1);
                 Step::Done(3)
             }
             b'S' | b'p' => {
-                arg!(2);
+                arg!(buf, 2);
                 Step::Done(4)
             }
             b'2' => {
-                arg!(74);
+                arg!(buf, 74);
                 Step::Done(76)
             }
             _ => {
