@@ -2,7 +2,7 @@
 //! the terminal says so plainly and still offers the 12348 hotline; it never
 //! shows a half-filled library.
 
-mod common;
+use crate::common;
 
 use kiosk::audio::Audio;
 use kiosk::content::{self, ContentHandle, LoadError};

@@ -1,7 +1,7 @@
 //! The identification step, driven as a resident would, with the simulated
 //! reader on a pseudo-terminal and the real driver reading it.
 
-mod common;
+use crate::common;
 
 use common::{Terminal, terminal, terminal_with_devices};
 use kiosk::{

@@ -1,7 +1,7 @@
 //! Printing an article's receipt, as a resident would, on the simulated
 //! printer (a pseudo-terminal, the real driver, the SQLite print queue).
 
-mod common;
+use crate::common;
 
 use common::{Terminal, terminal_with_devices};
 use kiosk::{Page, PrintProblem, PrintState, ReceiptAdapter, StatusKind};

@@ -3,7 +3,7 @@
 //! through the event loop; typing fast still ends with the results of the
 //! last query.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Tapping tiles and buttons moves through the library, and 返回 / 首页
 //! always lead back.
 
-mod common;
+use crate::common;
 
 use kiosk::{LibraryAdapter, Page};
 use slint::{ComponentHandle, Model};

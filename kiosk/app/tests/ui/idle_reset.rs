@@ -1,7 +1,7 @@
 //! Idle reset: a visible count-down offers 继续使用; then everything the
 //! resident did is cleared and the home screen returns.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

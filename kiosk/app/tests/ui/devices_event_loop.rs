@@ -3,7 +3,7 @@
 //! reader shows on the identification screen without anyone pumping events
 //! by hand, and a receipt prints.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! 长辈模式: one tap enlarges every text and target, and it lasts until the
 //! session ends.
 
-mod common;
+use crate::common;
 
 use kiosk::{Page, Theme};
 use slint::ComponentHandle;

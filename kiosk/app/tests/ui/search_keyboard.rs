@@ -1,7 +1,7 @@
 //! The on-screen keyboard drives search: pinyin letters compose, candidates
 //! commit Chinese, results are highlighted, and no result still helps.
 
-mod common;
+use crate::common;
 
 use kiosk::{KeyboardAdapter, Page, SearchAdapter};
 use slint::{ComponentHandle, Model};
