@@ -136,6 +136,25 @@ pub const MAX_TEXT_CHARS: usize = 4000;
 /// Version of this schema; bumped on an incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The topic keys terminals offer and lawyers list as skills, in the order
+/// a terminal shows them. The hub accepts other keys too (a newer terminal);
+/// what each is called is up to the UI (`hub/console/js/text.js`, the
+/// terminal's `ConsultWords`).
+pub const TOPICS: [&str; 12] = [
+    "family",
+    "labor",
+    "debt",
+    "land",
+    "housing",
+    "traffic",
+    "consumer",
+    "inheritance",
+    "neighbor",
+    "administrative",
+    "criminal",
+    "other",
+];
+
 /// A call's identifier, chosen by the hub (opaque string, at most 64 bytes).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

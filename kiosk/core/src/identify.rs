@@ -23,6 +23,9 @@ use zeroize::Zeroize;
 pub enum Purpose {
     /// 身份核验 from the home screen: read the card and show what was read.
     Verify,
+    /// 视频咨询律师: the lawyer sees the name and the masked number once
+    /// the call is accepted.
+    Consultation,
 }
 
 /// What the terminal knows about its card reader.

@@ -3,6 +3,7 @@
 //! this state and forwards taps; tests drive it directly.
 
 pub mod config;
+pub mod consultation;
 pub mod identify;
 pub mod idle;
 pub mod session;
@@ -11,6 +12,7 @@ pub use config::{
     Config, ConfigError, DevicePort, IdCardConfig, Orientation, PrinterConfig, PrinterProfile,
     UnprintedPolicy,
 };
+pub use consultation::{Consultation, HubCommand};
 pub use identify::{
     Failure, Identification, Identity, IdentitySource, Purpose, ReaderState, Step, TypedError,
     TypedField,

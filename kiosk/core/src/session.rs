@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use crate::config::SessionConfig;
+use crate::consultation::{Consultation, HubCommand};
 use crate::identify::{Identification, Purpose, ReaderState};
 use crate::idle::{IdlePhase, IdleTimer};
 
@@ -36,6 +37,12 @@ pub enum Screen {
     ArticleReceipt {
         id: String,
     },
+    /// 视频咨询律师: what the consultation is about.
+    ConsultTopic,
+    /// The consultation itself: waiting, ringing, the call, its end.
+    Consultation,
+    /// The receipt of the lawyer's summary: preview, then 打印.
+    ConsultationReceipt,
 }
 
 /// Something the UI layer must do beyond re-rendering.
@@ -59,6 +66,9 @@ pub struct Session {
     search_query: String,
     idle: IdleTimer,
     identification: Option<Identification>,
+    consultation: Option<Consultation>,
+    /// Commands for the hub from a consultation that was left or wiped.
+    hub_outbox: Vec<HubCommand>,
 }
 
 impl Session {
@@ -69,6 +79,8 @@ impl Session {
             text_step: 0,
             search_query: String::new(),
             identification: None,
+            consultation: None,
+            hub_outbox: Vec::new(),
             idle: IdleTimer::new(
                 Duration::from_secs(config.idle_timeout_secs),
                 Duration::from_secs(config.countdown_secs),
@@ -106,7 +118,10 @@ impl Session {
     }
 
     /// Called about once a second; ends the session when the count-down ran out.
+    /// A consultation in progress holds the timer (see [`Consultation::holds_idle`]).
     pub fn tick(&mut self, now: Instant) -> Option<Effect> {
+        let held = self.consultation.as_ref().is_some_and(|c| c.holds_idle());
+        self.idle.hold(held, now);
         if self.idle.phase(now) == IdlePhase::Expired {
             self.end();
             Some(Effect::SessionEnded)
@@ -137,6 +152,7 @@ impl Session {
             self.history.pop();
         }
         self.forget_identity_unless_shown();
+        self.leave_consultation_unless_shown();
     }
 
     /// 首页: straight home, keeping the session (elder mode stays on).
@@ -144,6 +160,7 @@ impl Session {
         self.history.truncate(1);
         self.search_query.clear();
         self.identification = None;
+        self.leave_consultation_unless_shown();
     }
 
     /// Opens the identification step for a service.
@@ -165,6 +182,90 @@ impl Session {
     fn forget_identity_unless_shown(&mut self) {
         if !self.history.contains(&Screen::Identify) {
             self.identification = None;
+        }
+    }
+
+    // ---- the video consultation ----
+
+    /// 视频咨询律师: the topic list. `hub_connected`: whether the terminal is
+    /// signed in to the hub now.
+    pub fn start_consultation(&mut self, hub_connected: bool) {
+        self.consultation = Some(Consultation::new(hub_connected));
+        self.open(Screen::ConsultTopic);
+    }
+
+    /// A topic was chosen: who the resident is comes next.
+    pub fn choose_consult_topic(&mut self, topic: &str, reader: ReaderState) {
+        let Some(c) = self.consultation.as_mut() else {
+            return;
+        };
+        c.choose_topic(topic);
+        if c.topic().is_some() {
+            self.identify(Purpose::Consultation, reader);
+        }
+    }
+
+    /// The resident is identified: the call is requested and the
+    /// identification step leaves the history (返回 from the call goes to
+    /// the topics, and the identity lives on only as name + masked number).
+    pub fn begin_consultation_call(&mut self) {
+        let Some(identity) = self.identification.as_ref().and_then(|i| i.identity()) else {
+            return;
+        };
+        let (name, masked) = (identity.name.clone(), identity.masked_number());
+        let Some(c) = self.consultation.as_mut() else {
+            return;
+        };
+        c.request(&name, Some(masked));
+        self.identification = None;
+        self.history.retain(|s| s != &Screen::Identify);
+        self.open(Screen::Consultation);
+    }
+
+    pub fn consultation(&self) -> Option<&Consultation> {
+        self.consultation.as_ref()
+    }
+
+    pub fn consultation_mut(&mut self) -> Option<&mut Consultation> {
+        self.consultation.as_mut()
+    }
+
+    /// The hub connection changed (kept for the next consultation too).
+    pub fn hub_connection(&mut self, connected: bool) {
+        if let Some(c) = self.consultation.as_mut() {
+            c.hub_connection(connected);
+        }
+    }
+
+    /// Everything to tell the hub, in order: from the consultation on screen
+    /// and from one that was just left.
+    pub fn take_hub_commands(&mut self) -> Vec<HubCommand> {
+        let mut out = std::mem::take(&mut self.hub_outbox);
+        if let Some(c) = self.consultation.as_mut() {
+            out.extend(c.take_commands());
+        }
+        out
+    }
+
+    /// Leaving the consultation's screens ends what is going on at the hub;
+    /// back on the topic list a new consultation starts; further out it is
+    /// forgotten.
+    fn leave_consultation_unless_shown(&mut self) {
+        let screen = self.screen().clone();
+        let Some(c) = self.consultation.as_mut() else {
+            return;
+        };
+        if !matches!(
+            screen,
+            Screen::Consultation | Screen::ConsultationReceipt | Screen::Identify
+        ) {
+            c.leave(Instant::now());
+            self.hub_outbox.extend(c.take_commands());
+        }
+        if screen == Screen::ConsultTopic {
+            *c = Consultation::new(c.hub_connected());
+        } else if !self.history.contains(&Screen::ConsultTopic) {
+            self.consultation = None;
         }
     }
 
@@ -194,6 +295,7 @@ impl Session {
         // Overwrite before clearing: the query may hold a name later.
         self.search_query = String::new();
         self.identification = None;
+        self.leave_consultation_unless_shown();
         self.idle.reset();
     }
 }
@@ -344,5 +446,90 @@ mod tests {
         s.identify(Purpose::Verify, ReaderState::Ready);
         assert_eq!(s.tick(now + secs(100)), Some(Effect::SessionEnded));
         assert!(s.identification().is_none());
+    }
+
+    fn identify_by_typing(s: &mut Session) {
+        let id = s.identification_mut().unwrap();
+        id.type_instead();
+        id.set_typed("张三");
+        id.focus(crate::identify::TypedField::Number);
+        id.set_typed("11010519491231002X");
+        id.submit_typed().unwrap();
+    }
+
+    /// Home → 视频咨询律师 → topic → typed identity → the call is requested.
+    fn consulting(s: &mut Session) {
+        s.start_consultation(true);
+        s.choose_consult_topic("labor", ReaderState::NotInstalled);
+        assert_eq!(s.screen(), &Screen::Identify);
+        identify_by_typing(s);
+        s.begin_consultation_call();
+    }
+
+    #[test]
+    fn a_consultation_goes_topic_then_identity_then_call_and_keeps_only_the_masked_number() {
+        let (mut s, _) = session();
+        consulting(&mut s);
+        assert_eq!(s.screen(), &Screen::Consultation);
+        assert!(s.identification().is_none());
+        match s.take_hub_commands().as_slice() {
+            [
+                HubCommand::RequestCall {
+                    topic,
+                    resident_name,
+                    masked_id,
+                },
+            ] => {
+                assert_eq!(topic, "labor");
+                assert_eq!(resident_name, "张三");
+                assert_eq!(masked_id.as_deref(), Some("110***********002X"));
+            }
+            other => panic!("expected one request, got {other:?}"),
+        }
+        // 返回 from the call goes to the topics, not back to the identity.
+        s.back();
+        assert_eq!(s.screen(), &Screen::ConsultTopic);
+    }
+
+    #[test]
+    fn leaving_a_waiting_call_by_back_home_or_idle_reset_cancels_it_at_the_hub() {
+        for leave in ["back", "home", "end"] {
+            let (mut s, _) = session();
+            consulting(&mut s);
+            s.take_hub_commands();
+            s.consultation_mut().unwrap().queued("c1", 2, None, None);
+            match leave {
+                "back" => s.back(),
+                "home" => s.home(),
+                _ => s.end(),
+            }
+            assert_eq!(
+                s.take_hub_commands(),
+                vec![HubCommand::CancelCall],
+                "{leave}"
+            );
+            assert!(!s.consultation().is_some_and(|c| c.is_active()), "{leave}");
+        }
+    }
+
+    #[test]
+    fn the_idle_reset_waits_during_a_call_and_comes_back_after_it() {
+        let (mut s, now) = session();
+        s.touch(now);
+        consulting(&mut s);
+        let c = s.consultation_mut().unwrap();
+        c.accepted("c1", "李律师", now);
+        c.media_connected(now);
+        assert_eq!(s.tick(now + secs(1)), None);
+        assert_eq!(s.tick(now + secs(3600)), None);
+        assert_eq!(s.screen(), &Screen::Consultation);
+        s.consultation_mut().unwrap().hub_ended(
+            "c1",
+            hub_protocol::EndReason::HungUpByLawyer,
+            now + secs(3600),
+        );
+        assert_eq!(s.tick(now + secs(3601)), None);
+        assert_eq!(s.tick(now + secs(3701)), Some(Effect::SessionEnded));
+        assert!(s.consultation().is_none());
     }
 }
