@@ -10,13 +10,20 @@
 //!   UI are not here: the hub client moves [`SessionDescription`]s and
 //!   [`IceCandidate`]s (serde, in the browser's JSON shape), the UI reads
 //!   [`VideoFrame`]s and [`AudioChunk`]s from channels.
-//! - Media out: a [`VideoSource`] (synthetic [`TestPattern`] by default; a
-//!   V4L2 camera plugs in there) and an [`AudioSource`] ([`SineTone`] by
-//!   default) feed encoder threads; encoded samples are paced in real time
-//!   and written to the peer from the call's own async runtime. A keyframe
-//!   goes out on (re)connect, on every PLI/FIR from the lawyer (forwarded by
-//!   an extra interceptor, since webrtc-rs' default chain swallows them) and
-//!   at least every `keyframe_interval` as a safety net.
+//! - Media out: a [`VideoSource`] and an [`AudioSource`] feed encoder
+//!   threads. [`MediaSources::detect`] opens the V4L2 [`Camera`] (YUYV, or
+//!   MJPEG decoded in Rust, converted to I420) and the cpal [`Microphone`]
+//!   (any format, mixed to mono, resampled to 48 kHz) when they are present
+//!   and deliver, and falls back to the synthetic [`TestPattern`] and
+//!   [`SineTone`] (also the [`MediaSources::default`]), reporting its choice
+//!   as [`Detected`]. Without a sound card ALSA is never touched. The
+//!   wrappers in [`tap`] give the UI a [`Mute`] and a [`CameraOff`] switch
+//!   and a [`SelfView`] channel of small RGBA pictures of the resident.
+//!   Encoded samples are paced in real time and written to the peer from
+//!   the call's own async runtime. A keyframe goes out on (re)connect, on
+//!   every PLI/FIR from the lawyer (forwarded by an extra interceptor, since
+//!   webrtc-rs' default chain swallows them) and at least every
+//!   `keyframe_interval` as a safety net.
 //! - Media in: VP8 and Opus are decoded on their own threads (codec state is
 //!   not safe to hold across `.await`), converted to RGB(A) / i16 PCM.
 //! - Each call owns a small tokio runtime and a handful of named threads
@@ -25,20 +32,30 @@
 //!
 //! Bytes from the network never cause a panic: RTP payloads go through the
 //! depacketizer and libvpx/libopus, whose errors are counted and logged.
+//! Nor does anything a camera or microphone does: no device, busy, unplugged
+//! mid-call, silent or corrupt data are [`SourceError`]s in plain English.
 
 mod call;
+pub mod camera;
+mod detect;
 mod keyframe;
 mod media;
+pub mod microphone;
 pub mod source;
 mod stats;
+pub mod tap;
 pub mod vp8;
 
 pub use call::{Call, block_on};
+pub use camera::{Camera, CameraSettings};
+pub use detect::{AudioInput, AudioOrigin, Detected, SourceSettings, VideoInput, VideoOrigin};
+pub use microphone::{Microphone, MicrophoneSettings};
 pub use source::{
     AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE, AudioSource, I420Frame, SineTone, SourceError,
     TestPattern, VideoSource,
 };
 pub use stats::{CallStats, Quality};
+pub use tap::{CameraOff, Mute, SelfView, SelfViewSettings, Switch};
 pub use vp8::PixelFormat;
 
 use serde::{Deserialize, Serialize};

@@ -8,11 +8,12 @@
 //! synthetic source returns at once and the encoder thread paces it in real
 //! time.
 //!
-//! Extension point for a real camera: implement [`VideoSource`] over V4L2
-//! (for example with the `v4l` crate, which needs Debian `libclang-dev` for
-//! bindgen at build time) producing I420, and pass it in
-//! [`crate::MediaSources`]. The same goes for a microphone through cpal
-//! (`libasound2-dev`) implementing [`AudioSource`].
+//! The real devices are [`crate::camera::Camera`] (V4L2, YUYV or MJPEG
+//! converted to I420) and [`crate::microphone::Microphone`] (cpal, any
+//! format mixed to mono and resampled to 48 kHz); [`crate::MediaSources::detect`]
+//! picks them when present and these synthetic sources otherwise. The
+//! wrappers in [`crate::tap`] (mute, camera off, self-view) work on any
+//! source, boxed ones included.
 
 /// Audio sample rate used everywhere in this crate (Opus' native rate).
 pub const AUDIO_SAMPLE_RATE: u32 = 48_000;
@@ -78,6 +79,30 @@ pub trait AudioSource: Send + 'static {
     }
     /// Fills `out` ([`AUDIO_FRAME_SAMPLES`] samples) with the next 20 ms.
     fn next_frame(&mut self, out: &mut [i16]) -> Result<(), SourceError>;
+}
+
+impl<T: VideoSource + ?Sized> VideoSource for Box<T> {
+    fn size(&self) -> (u32, u32) {
+        (**self).size()
+    }
+    fn fps(&self) -> u32 {
+        (**self).fps()
+    }
+    fn device_paced(&self) -> bool {
+        (**self).device_paced()
+    }
+    fn next_frame(&mut self, frame: &mut I420Frame) -> Result<(), SourceError> {
+        (**self).next_frame(frame)
+    }
+}
+
+impl<T: AudioSource + ?Sized> AudioSource for Box<T> {
+    fn device_paced(&self) -> bool {
+        (**self).device_paced()
+    }
+    fn next_frame(&mut self, out: &mut [i16]) -> Result<(), SourceError> {
+        (**self).next_frame(out)
+    }
 }
 
 /// Synthetic camera: moving colour bars, a bouncing square and the frame

@@ -56,7 +56,13 @@ fn relay(from: &Arc<Call>, to: &Arc<Call>) -> flume::Receiver<CallEvent> {
 }
 
 pub fn start_pair() -> Pair {
-    let kiosk = Arc::new(Call::start(CallConfig::loopback(), MediaSources::default()).unwrap());
+    start_pair_with(MediaSources::default())
+}
+
+/// A pair whose kiosk side sends `kiosk_sources` (the lawyer side sends the
+/// synthetic defaults).
+pub fn start_pair_with(kiosk_sources: MediaSources) -> Pair {
+    let kiosk = Arc::new(Call::start(CallConfig::loopback(), kiosk_sources).unwrap());
     let lawyer = Arc::new(Call::start(CallConfig::loopback(), MediaSources::default()).unwrap());
     let kiosk_events = relay(&kiosk, &lawyer);
     let lawyer_events = relay(&lawyer, &kiosk);
