@@ -109,7 +109,7 @@ impl Audio {
 
 /// Whether the kernel knows any sound card. Asking ALSA itself on a machine
 /// without one fills stderr with configuration errors, so look first.
-fn sound_card_present() -> bool {
+pub(crate) fn sound_card_present() -> bool {
     match std::fs::read_to_string("/proc/asound/cards") {
         Ok(cards) => !cards.contains("no soundcards"),
         // No /proc/asound at all: no ALSA driver loaded, hence no card.

@@ -14,6 +14,7 @@ slint::include_modules!();
 
 pub mod audio;
 pub mod clock;
+pub mod consultation;
 pub mod content;
 pub mod controller;
 pub mod devices;

@@ -39,6 +39,11 @@ pub fn run(config: Config) -> Result<(), RunError> {
     let _ticker = controller::start_ticking(&kiosk);
     controller::attach_devices(&kiosk, &config)
         .map_err(|e| RunError::Ui(slint::PlatformError::Other(e.to_string())))?;
+    // Without its hub the terminal still serves everything else; the
+    // service is simply not offered.
+    if let Err(e) = controller::attach_consultation(&kiosk, &config) {
+        log::error!("video consultation unavailable: {e}");
+    }
 
     // Load the library on a worker thread; the home screen shows meanwhile
     // and fills in when it arrives. The keyboard's dictionary loads when

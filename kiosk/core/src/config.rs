@@ -23,6 +23,58 @@ pub struct Config {
     pub content: ContentConfig,
     pub idcard: IdCardConfig,
     pub printer: PrinterConfig,
+    pub consultation: ConsultationConfig,
+}
+
+/// 视频咨询律师: where the dispatch hub is, and the call's media.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsultationConfig {
+    /// `"embedded"`: a hub inside the terminal (development and
+    /// demonstrations); `"none"`: no video consultation on this terminal;
+    /// otherwise the hub's terminal endpoint, `ws://host:port/ws/terminal`.
+    pub hub: String,
+    /// Where the embedded hub listens (its lawyer console is at `http://<this>/`).
+    pub embedded_listen: String,
+    /// This terminal's id in the hub's `[terminals]` table.
+    pub terminal_id: String,
+    /// This terminal's secret token at the hub (prefer
+    /// `KIOSK_CONSULTATION_TOKEN`). The embedded hub makes its own.
+    pub token: String,
+    /// `"auto"` (the first V4L2 camera, else a test pattern),
+    /// `"test-pattern"`, or a device path such as `/dev/video0`.
+    pub camera: String,
+    /// `"auto"` (the sound card's microphone, else a test tone) or `"tone"`.
+    pub microphone: String,
+    /// Media path down this long → the terminal restarts ICE.
+    pub restart_after_secs: u64,
+    /// Media path not back within this → the call is ended (and recorded).
+    pub give_up_after_secs: u64,
+}
+
+impl ConsultationConfig {
+    pub fn enabled(&self) -> bool {
+        self.hub != "none"
+    }
+
+    pub fn embedded(&self) -> bool {
+        self.hub == "embedded"
+    }
+}
+
+impl Default for ConsultationConfig {
+    fn default() -> Self {
+        ConsultationConfig {
+            hub: "embedded".into(),
+            embedded_listen: "127.0.0.1:8787".into(),
+            terminal_id: "t-0001".into(),
+            token: String::new(),
+            camera: "auto".into(),
+            microphone: "auto".into(),
+            restart_after_secs: 3,
+            give_up_after_secs: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -239,6 +291,18 @@ impl Default for AudioConfig {
     }
 }
 
+impl StorageConfig {
+    /// The folder of the database, where the terminal keeps its other files
+    /// (simulators' links, the embedded hub).
+    pub fn data_dir(&self) -> PathBuf {
+        self.database
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+}
+
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
@@ -393,6 +457,62 @@ impl Config {
                     accepted: "\"sim\", \"none\" or a serial port path such as /dev/ttyUSB0",
                 });
             }
+        }
+        let c = &self.consultation;
+        if !(c.hub == "embedded"
+            || c.hub == "none"
+            || c.hub.starts_with("ws://")
+            || c.hub.starts_with("wss://"))
+        {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.hub",
+                value: format!("{:?}", c.hub),
+                accepted: "\"embedded\", \"none\" or ws://host:port/ws/terminal",
+            });
+        }
+        if c.embedded() && c.embedded_listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.embedded_listen",
+                value: format!("{:?}", c.embedded_listen),
+                accepted: "an address and port such as 127.0.0.1:8787",
+            });
+        }
+        if c.enabled() && !c.embedded() && (c.terminal_id.is_empty() || c.token.len() < 16) {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.token",
+                value: "(hidden)".to_owned(),
+                accepted: "the terminal's token at the hub, at least 16 characters, with a terminal_id",
+            });
+        }
+        if !(c.camera == "auto" || c.camera == "test-pattern" || c.camera.starts_with("/dev/")) {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.camera",
+                value: format!("{:?}", c.camera),
+                accepted: "\"auto\", \"test-pattern\" or a device path such as /dev/video0",
+            });
+        }
+        if !(c.microphone == "auto" || c.microphone == "tone") {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.microphone",
+                value: format!("{:?}", c.microphone),
+                accepted: "\"auto\" or \"tone\"",
+            });
+        }
+        if !(1..=60).contains(&c.restart_after_secs) {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.restart_after_secs",
+                value: c.restart_after_secs.to_string(),
+                accepted: "whole seconds from 1 to 60",
+            });
+        }
+        if !(5..=600).contains(&c.give_up_after_secs)
+            || c.give_up_after_secs <= c.restart_after_secs
+        {
+            return Err(ConfigError::OutOfRange {
+                field: "consultation.give_up_after_secs",
+                value: c.give_up_after_secs.to_string(),
+                accepted: "whole seconds from 5 to 600, more than restart_after_secs",
+            });
         }
         if self.storage.database.as_os_str().is_empty() {
             return Err(ConfigError::OutOfRange {
@@ -592,6 +712,26 @@ mod tests {
             err.contains("generic-58") && err.contains("epson-tm-t88"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_hub_address_that_is_not_a_websocket_is_rejected() {
+        let err = parse("[consultation]\nhub = \"http://hub.example\"\n").unwrap_err();
+        assert!(err.to_string().contains("consultation.hub"), "{err}");
+    }
+
+    #[test]
+    fn a_real_hub_needs_the_terminals_token() {
+        let err = parse("[consultation]\nhub = \"ws://10.0.0.2:8080/ws/terminal\"\n").unwrap_err();
+        assert!(err.to_string().contains("consultation.token"), "{err}");
+        assert!(
+            !err.to_string().contains("ws://10"),
+            "the message hides nothing secret but names the field"
+        );
+        let ok = parse(
+            "[consultation]\nhub = \"ws://10.0.0.2:8080/ws/terminal\"\ntoken = \"0123456789abcdef0123\"\n",
+        );
+        assert!(ok.is_ok());
     }
 
     #[test]

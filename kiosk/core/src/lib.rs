@@ -9,8 +9,8 @@ pub mod idle;
 pub mod session;
 
 pub use config::{
-    Config, ConfigError, DevicePort, IdCardConfig, Orientation, PrinterConfig, PrinterProfile,
-    UnprintedPolicy,
+    Config, ConfigError, ConsultationConfig, DevicePort, IdCardConfig, Orientation, PrinterConfig,
+    PrinterProfile, UnprintedPolicy,
 };
 pub use consultation::{Consultation, HubCommand};
 pub use identify::{

@@ -117,7 +117,7 @@ impl Kiosk {
     /// print queue applies its policy to this session's unprinted receipts.
     pub(super) fn session_ended(&mut self) {
         self.receipt = None;
-        self.keyboard_on_identity = false;
+        self.keyboard_on_private_text = false;
         self.sync_reader();
         let session = self.session_number;
         if let Some(printer) = self.devices.as_ref().and_then(|d| d.printer.as_ref()) {

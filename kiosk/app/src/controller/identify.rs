@@ -27,7 +27,7 @@ impl Kiosk {
         self.render_screen();
     }
 
-    fn start_typing(&mut self) {
+    pub(super) fn start_typing(&mut self) {
         self.committed.clear();
         self.ensure_keyboard();
         self.switch_keyboard(TypedField::Name);
@@ -70,9 +70,21 @@ impl Kiosk {
         self.submit_typed();
     }
 
-    /// 完成: the identity was shown; nothing needs it yet, so it goes.
+    /// 完成 (the identity was shown; nothing needs it, so it goes) or, for
+    /// a consultation, 继续: the call is requested.
     pub fn identify_finish(&mut self, now: Instant) {
-        self.home(now);
+        let purpose = self.session.identification().map(|i| i.purpose());
+        if purpose == Some(Purpose::Consultation)
+            && self
+                .session
+                .identification()
+                .is_some_and(|i| i.identity().is_some())
+        {
+            self.tap(now);
+            self.consult_identified();
+        } else {
+            self.home(now);
+        }
     }
 
     pub(super) fn typing_identity(&self) -> bool {
@@ -128,7 +140,7 @@ impl Kiosk {
     /// Points the keyboard at a typed field: its text, pinyin for the
     /// name, digits (with X) for the number.
     fn switch_keyboard(&mut self, field: TypedField) {
-        self.keyboard_on_identity = true;
+        self.keyboard_on_private_text = true;
         let text = self
             .session
             .identification()
@@ -175,7 +187,7 @@ impl Kiosk {
     /// fields must not linger in the keyboard (the search box shares it),
     /// and the adapter forgets what it showed.
     pub(super) fn forget_typed_identity(&mut self) {
-        if std::mem::take(&mut self.keyboard_on_identity) {
+        if std::mem::take(&mut self.keyboard_on_private_text) {
             zeroize::Zeroize::zeroize(&mut self.committed);
             self.committed = self.session.search_query().to_owned();
             if let Some(engine) = self.keyboard.as_mut() {

@@ -5,6 +5,8 @@
 //! globals are re-rendered from that state. Nothing here decides behaviour
 //! that the session core could decide.
 
+mod consultation;
+pub use consultation::attach_consultation;
 mod devices;
 pub use devices::attach_devices;
 mod identify;
@@ -53,9 +55,13 @@ pub struct Kiosk {
     receipt: Option<receipt::ReceiptView>,
     next_ticket: u64,
     unprinted_policy: kiosk_core::UnprintedPolicy,
-    /// The keyboard's text (`committed`) belongs to a typed identity field,
-    /// not to search.
-    keyboard_on_identity: bool,
+    /// The keyboard's text (`committed`) belongs to a private field (the
+    /// typed identity, the message form), not to search.
+    keyboard_on_private_text: bool,
+    /// The dispatch hub and the call; None when 视频咨询律师 is off (and in
+    /// screenshots and UI tests that do not attach it).
+    hub: Option<crate::consultation::HubLink>,
+    hub_connected: bool,
     /// Numbers the sessions since start-up (the print queue keys on it).
     session_number: u64,
 }
@@ -90,7 +96,9 @@ impl Kiosk {
             next_ticket: 1,
             unprinted_policy: config.printer.unprinted_when_session_ends,
             session_number: 1,
-            keyboard_on_identity: false,
+            keyboard_on_private_text: false,
+            hub: None,
+            hub_connected: false,
         }));
         kiosk.borrow_mut().this = Rc::downgrade(&kiosk);
         connect_callbacks(app, &kiosk);
@@ -160,9 +168,14 @@ impl Kiosk {
         if self.session.identification().is_none() {
             self.forget_typed_identity();
         }
-        if !matches!(self.session.screen(), Screen::ArticleReceipt { .. }) {
+        if !matches!(
+            self.session.screen(),
+            Screen::ArticleReceipt { .. } | Screen::ConsultationReceipt
+        ) {
             self.receipt = None;
         }
+        // Leaving a consultation ends its call at the hub.
+        self.after_consult_change(Instant::now());
     }
 
     pub fn toggle_elder_mode(&mut self, now: Instant) {
@@ -223,6 +236,10 @@ impl Kiosk {
                 self.typed_enter();
                 return;
             }
+            if edit == Edit::Enter && self.typing_message() {
+                self.message_enter();
+                return;
+            }
             apply_edit(&mut self.committed, edit);
         }
         self.after_typing();
@@ -241,6 +258,10 @@ impl Kiosk {
     fn after_typing(&mut self) {
         if self.typing_identity() {
             self.typed_changed();
+            return;
+        }
+        if self.typing_message() {
+            self.message_typed();
             return;
         }
         let composing = self
@@ -315,13 +336,16 @@ impl Kiosk {
             self.clear_search();
             self.clear_views();
             self.session_ended();
+            self.after_consult_change(now);
             log::info!("session ended after inactivity");
             self.render_all();
         }
         self.render_idle(now);
         self.render_header();
-        if self.session.screen() == &Screen::Identify {
-            self.render_identify();
+        match self.session.screen() {
+            Screen::Identify => self.render_identify(),
+            Screen::Consultation => self.render_consultation(now),
+            _ => {}
         }
     }
 
@@ -341,6 +365,7 @@ impl Kiosk {
         self.with_app(crate::content::clear_views);
         self.with_app(identify::clear_view);
         self.with_app(receipt::clear_view);
+        self.with_app(consultation::clear_view);
     }
 
     // ---- rendering: state -> Slint globals ----
@@ -469,7 +494,9 @@ impl Kiosk {
                 Screen::Search => Page::Search,
                 Screen::About => Page::About,
                 Screen::Identify => Page::Identify,
-                Screen::ArticleReceipt { .. } => Page::Receipt,
+                Screen::ArticleReceipt { .. } | Screen::ConsultationReceipt => Page::Receipt,
+                Screen::ConsultTopic => Page::ConsultTopics,
+                Screen::Consultation => Page::Consultation,
             };
             state.set_page(page);
         });
@@ -480,6 +507,7 @@ impl Kiosk {
         self.render_theme();
         self.render_identify();
         self.render_receipt();
+        self.render_consultation(Instant::now());
     }
 
     fn render_keyboard(&self) {
@@ -635,6 +663,7 @@ fn connect_callbacks(app: &App, kiosk: &SharedKiosk) {
     library.on_print_article(move || h(()));
 
     identify::connect(app, kiosk);
+    consultation::connect(app, kiosk);
     receipt::connect(app, kiosk);
 
     let keyboard = app.global::<KeyboardAdapter>();

@@ -41,6 +41,23 @@ impl Kiosk {
         let Some(receipt) = gathered else {
             return;
         };
+        self.show_receipt(
+            Screen::ArticleReceipt { id: id.clone() },
+            "article",
+            format!("article {id}"),
+            Box::new(move |reference| receipt.build(reference)),
+        );
+    }
+
+    /// Opens `screen` with the preview of a receipt that `build` makes once
+    /// the print service has chosen its reference number.
+    pub(super) fn show_receipt(
+        &mut self,
+        screen: Screen,
+        kind: &'static str,
+        title: String,
+        build: crate::printing::service::ReceiptBuilder,
+    ) {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.receipt = Some(ReceiptView {
@@ -51,13 +68,13 @@ impl Kiosk {
             state: PrintState::Preview,
             problem: PrintProblem::None,
         });
-        self.session.open(Screen::ArticleReceipt { id: id.clone() });
+        self.session.open(screen);
         match self.devices.as_ref().and_then(|d| d.printer.as_ref()) {
             Some(printer) => printer.send(PrintRequest::Prepare {
                 ticket,
-                kind: "article",
-                title: format!("article {id}"),
-                build: Box::new(move |reference| receipt.build(reference)),
+                kind,
+                title,
+                build,
             }),
             None => {
                 if let Some(view) = self.receipt.as_mut() {

@@ -20,13 +20,7 @@ use super::sim_control::{ControlServer, Controls};
 
 /// The simulators' folder: next to the database (`data/sim`).
 pub fn sim_dir(config: &Config) -> PathBuf {
-    config
-        .storage
-        .database
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .join("sim")
+    config.storage.data_dir().join("sim")
 }
 
 pub fn control_socket(config: &Config) -> PathBuf {

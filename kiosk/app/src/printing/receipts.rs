@@ -10,7 +10,7 @@ use kiosk_printer::document::{Align, Receipt, Size, Style};
 use slint::ComponentHandle;
 
 use crate::content::LoadedContent;
-use crate::{App, ReceiptWords, Service, ServiceWords};
+use crate::{App, ConsultWords, ReceiptWords, Service, ServiceWords};
 
 /// The national law database, where every statute an article cites can be
 /// read in full (国家法律法规数据库, run by the NPC Standing Committee's
@@ -156,6 +156,100 @@ impl ArticleReceipt {
             .key_value(&w.reference, reference)
             .key_value(&w.printed_at, &self.printed_at)
             .text(&w.note)
+            .feed(2)
+            .cut()
+    }
+}
+
+/// Everything a consultation receipt says, gathered on the UI thread: the
+/// lawyer's summary and advice, never the resident's name or number.
+#[derive(Debug, Clone)]
+pub struct ConsultationReceipt {
+    pub words: Words,
+    pub heading: String,
+    /// (label, value) rows: topic, lawyer, talk time.
+    pub rows: Vec<(String, String)>,
+    pub office: String,
+    pub printed_at: String,
+    pub summary_label: String,
+    pub summary: String,
+    pub advice_label: String,
+    pub advice: String,
+    pub closing: String,
+    pub hotline: (String, String),
+}
+
+impl ConsultationReceipt {
+    #[allow(clippy::too_many_arguments)]
+    pub fn gather(
+        app: &App,
+        office: &str,
+        printed_at: &str,
+        topic: &str,
+        lawyer: &str,
+        talk_secs: u64,
+        summary: &str,
+        advice: &str,
+    ) -> ConsultationReceipt {
+        let c = app.global::<ConsultWords>();
+        let services = app.global::<ServiceWords>();
+        let talk = c
+            .invoke_minutes_seconds(talk_secs.min(i32::MAX as u64) as i32)
+            .to_string();
+        ConsultationReceipt {
+            words: Words::from_app(app),
+            heading: c.get_receipt_heading().into(),
+            rows: vec![
+                (
+                    c.get_topic().into(),
+                    c.invoke_topic_name(topic.into()).into(),
+                ),
+                (c.get_lawyer().into(), lawyer.to_owned()),
+                (c.get_talk_time().into(), talk),
+            ],
+            office: office.to_owned(),
+            printed_at: printed_at.to_owned(),
+            summary_label: c.get_summary().into(),
+            summary: summary.to_owned(),
+            advice_label: c.get_advice().into(),
+            advice: advice.to_owned(),
+            closing: c.get_note().into(),
+            hotline: (
+                services.invoke_label(Service::Hotline).into(),
+                services.invoke_hint(Service::Hotline).into(),
+            ),
+        }
+    }
+
+    /// The document, once the reference number is known.
+    pub fn build(&self, reference: &str) -> Receipt {
+        let heading = Style {
+            bold: true,
+            ..Style::default()
+        };
+        let centred = Style {
+            align: Align::Center,
+            ..Style::default()
+        };
+        let mut r = Receipt::new()
+            .title(&self.heading)
+            .styled(&self.office, centred)
+            .separator();
+        for (label, value) in &self.rows {
+            r = r.key_value(label, value);
+        }
+        r.separator()
+            .styled(&self.summary_label, heading)
+            .text(&self.summary)
+            .styled(&self.advice_label, heading)
+            .text(&self.advice)
+            .separator()
+            .styled(&self.hotline.0, heading)
+            .text(&self.hotline.1)
+            .separator()
+            .key_value(&self.words.reference, reference)
+            .key_value(&self.words.printed_at, &self.printed_at)
+            .text(&self.closing)
             .feed(2)
             .cut()
     }
