@@ -87,6 +87,9 @@ pub(crate) struct Shared {
     pub epoch: Instant,
     /// The remote video track and its SSRC, for sending keyframe requests.
     pub remote_video: std::sync::Mutex<Option<(Arc<dyn TrackRemote>, u32)>>,
+    /// Wakes the encoder threads waiting for `sending` (or `stop`) at once:
+    /// the first frame must not wait for a poll interval.
+    wake: (std::sync::Mutex<()>, std::sync::Condvar),
 }
 
 impl Shared {
@@ -101,7 +104,25 @@ impl Shared {
             last_rx_ms: std::sync::atomic::AtomicU64::new(0),
             epoch: Instant::now(),
             remote_video: std::sync::Mutex::new(None),
+            wake: (std::sync::Mutex::new(()), std::sync::Condvar::new()),
         }
+    }
+
+    /// Starts (or pauses) the encoders; waiting ones wake up immediately.
+    pub fn set_sending(&self, on: bool) {
+        self.sending.store(on, Ordering::Relaxed);
+        self.notify();
+    }
+
+    /// Tells every media thread to stop; waiting ones wake up immediately.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.notify();
+    }
+
+    fn notify(&self) {
+        let _guard = self.wake.0.lock().unwrap_or_else(|p| p.into_inner());
+        self.wake.1.notify_all();
     }
 
     pub fn stopped(&self) -> bool {
@@ -139,13 +160,23 @@ fn sleep_until(shared: &Shared, deadline: Instant) -> bool {
     }
 }
 
-/// Waits until sending is enabled; false when stopped first.
+/// Waits until sending is enabled (woken by [`Shared::set_sending`], no
+/// polling delay); false when stopped first.
 fn wait_for_sending(shared: &Shared) -> bool {
+    let mut guard = shared.wake.0.lock().unwrap_or_else(|p| p.into_inner());
     while !shared.sending.load(Ordering::Relaxed) {
         if shared.stopped() {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // The timeout is only a safety net; set_sending/request_stop notify.
+        guard = match shared
+            .wake
+            .1
+            .wait_timeout(guard, Duration::from_millis(100))
+        {
+            Ok((g, _)) => g,
+            Err(p) => p.into_inner().0,
+        };
     }
     true
 }
