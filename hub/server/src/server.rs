@@ -89,6 +89,14 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = router(state);
     log::info!("hub listening on {addr}");
+    // No Nagle: signaling is a burst of small messages (offer, then each
+    // candidate); with Nagle a candidate can wait for the previous write's
+    // ACK, and the call's set-up with it.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            log::debug!("TCP_NODELAY not set: {e}");
+        }
+    });
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(Running { addr, task })
 }

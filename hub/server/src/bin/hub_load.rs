@@ -74,6 +74,50 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Where the hub's resident memory is, from `/proc/<pid>/smaps`: the main
+/// heap (`[heap]`, glibc's main arena), anonymous mappings (thread arenas —
+/// 64 MiB reservations — and thread stacks), and file-backed pages
+/// (the binary and libraries), in KiB; plus the number of anonymous
+/// mappings holding more than 1 MiB.
+fn rss_breakdown(pid: u32) -> String {
+    let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return "no smaps".into();
+    };
+    let (mut heap, mut anon, mut file, mut big) = (0u64, 0u64, 0u64, 0usize);
+    let mut kind = 0u8; // 0 heap, 1 anon, 2 file
+    for line in smaps.lines() {
+        let mut f = line.split_whitespace();
+        let first = f.next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            let name = line.split_whitespace().nth(5).unwrap_or("");
+            kind = match name {
+                "[heap]" => 0,
+                "" | "[stack]" | "[anon]" => 1,
+                n if n.starts_with('[') => 1,
+                _ => 2,
+            };
+        } else if first == "Rss:" {
+            let kib: u64 = f.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match kind {
+                0 => heap += kib,
+                1 => {
+                    anon += kib;
+                    if kib > 1024 {
+                        big += 1;
+                    }
+                }
+                _ => file += kib,
+            }
+        }
+    }
+    format!(
+        "main heap {:.1} MiB, other anonymous {:.1} MiB ({big} mappings > 1 MiB), file-backed {:.1} MiB",
+        heap as f64 / 1024.0,
+        anon as f64 / 1024.0,
+        file as f64 / 1024.0
+    )
+}
+
 fn raise_nofile() -> u64 {
     // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
     unsafe {
@@ -434,6 +478,7 @@ async fn run(args: Args) -> Result<(), String> {
         after as f64 / 1024.0,
         per / 1024.0
     );
+    println!("  ({})", rss_breakdown(pid));
 
     // Phase 2: calls through simulated lawyers.
     let latencies: Shared<Vec<Duration>> = Arc::default();
@@ -473,6 +518,7 @@ async fn run(args: Args) -> Result<(), String> {
         lat.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
     );
     println!("RSS after calls: {:.1} MiB", rss_kib(pid) as f64 / 1024.0);
+    println!("  ({})", rss_breakdown(pid));
     drop(hub);
     std::process::exit(0);
 }
