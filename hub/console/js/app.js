@@ -34,6 +34,7 @@ const state = {
   queue: { entries: [], total_waiting: 0 },
   queueAt: performance.now(),
   lastAction: null, // what the last request was, to place its error
+  acceptedAt: null, // performance.now() of the last 接听 click (for timings)
 };
 
 window.lawyerConsole = {
@@ -51,9 +52,25 @@ window.lawyerConsole = {
   get answersSent() {
     return state.call ? state.call.session.answersSent : 0;
   },
+  /**
+   * Milestones of the current call in `performance.now()` ms (add
+   * `timeOrigin` for wall-clock ms since the epoch): 接听 clicked, the
+   * terminal's offer received, the answer sent, connected, the first
+   * remote frame presented (and its requestVideoFrameCallback metadata).
+   */
   get timings() {
     const s = state.call && state.call.session;
-    return s ? { offerAt: s.offerAt, connectedAt: s.connectedAt, firstFrameAt: s.firstFrameAt } : null;
+    return s
+      ? {
+          timeOrigin: performance.timeOrigin,
+          acceptedAt: state.call.acceptedAt,
+          offerAt: s.offerAt,
+          answerAt: s.answerAt,
+          connectedAt: s.connectedAt,
+          firstFrameAt: s.firstFrameAt,
+          firstFrame: s.firstFrameMeta,
+        }
+      : null;
   },
   /** Fresh getStats() of the current call, reduced (see call.js). */
   async sampleStats() {
@@ -294,6 +311,7 @@ $('btn-accept').addEventListener('click', () => {
   unlock();
   stopRinging();
   ui.setOfferBusy();
+  state.acceptedAt = performance.now();
   state.lastAction = 'accept';
   hub.send('accept', { call_id: state.offer.message.call_id });
 });
@@ -319,7 +337,16 @@ hub.addEventListener('call_started', ({ detail }) => {
     (payload) => hub.send('signal', { call_id: callId, payload }),
     { remoteVideo: $('remote-video'), remoteAudio: $('remote-audio'), localVideo: $('local-video') },
   );
-  const call = { id: callId, session, startedAt: performance.now(), timer: null, info: detail, connected: false };
+  const call = {
+    id: callId,
+    session,
+    startedAt: performance.now(),
+    acceptedAt: state.acceptedAt ?? null,
+    timer: null,
+    info: detail,
+    connected: false,
+  };
+  state.acceptedAt = null;
   state.call = call;
   ui.showCall(detail);
   ui.showSummary(callId, `本次咨询：${detail.resident.name} · ${topicName(detail.topic)} · ${detail.office}`);

@@ -46,7 +46,10 @@ export class CallSession extends EventTarget {
     this.previous = null;
     this.connectedAt = null;
     this.offerAt = null;
+    this.answerAt = null;
     this.firstFrameAt = null;
+    /** requestVideoFrameCallback metadata of the first remote frame. */
+    this.firstFrameMeta = null;
     /** Answers sent: 1 after the first offer, +1 per ICE restart. */
     this.answersSent = 0;
     this.remoteStream = new MediaStream();
@@ -135,6 +138,7 @@ export class CallSession extends EventTarget {
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
       this.sendSignal({ type: 'sdp', kind: 'answer', sdp: this.pc.localDescription.sdp });
+      if (!this.answerAt) this.answerAt = performance.now();
       this.answersSent += 1;
       const early = this.buffered;
       this.buffered = [];
@@ -188,8 +192,16 @@ export class CallSession extends EventTarget {
       remoteVideo.srcObject = this.remoteStream;
       remoteVideo.play().catch(() => {});
       if (remoteVideo.requestVideoFrameCallback) {
-        remoteVideo.requestVideoFrameCallback(() => {
-          if (!this.firstFrameAt) this.firstFrameAt = performance.now();
+        remoteVideo.requestVideoFrameCallback((_now, meta) => {
+          if (this.firstFrameAt) return;
+          this.firstFrameAt = performance.now();
+          // receiveTime: last packet of the frame received; processingDuration:
+          // its decode, in seconds (both WebRTC-only fields).
+          this.firstFrameMeta = {
+            presentationTime: meta.presentationTime,
+            receiveTime: meta.receiveTime ?? null,
+            processingDuration: meta.processingDuration ?? null,
+          };
         });
       }
     } else {
