@@ -15,7 +15,9 @@
 //!   DOM the way a lawyer does it (type, click), plus `getStats()`.
 //! * [`TestTerminal`]: a terminal played by `kiosk-call` (webrtc-rs
 //!   offerer, VP8 + Opus, synthetic camera and tone) and `hub-protocol`
-//!   over tokio-tungstenite.
+//!   over tokio-tungstenite: for the hub's and the console's behaviour.
+//! * [`KioskTerminal`]: the real terminal application, headless, operated
+//!   by its buttons: for what a resident sees.
 //!
 //! Everything listens on 127.0.0.1. Waits are on conditions with generous
 //! deadlines ([`WAIT`], [`MEDIA_WAIT`]): the CI machines have two loaded
@@ -24,11 +26,13 @@
 pub mod cdp;
 pub mod chromium;
 pub mod hub;
+pub mod kiosk_terminal;
 pub mod lawyer;
 pub mod terminal;
 
 pub use chromium::{Chromium, Page};
 pub use hub::{Hub, HubOptions, LawyerAccount};
+pub use kiosk_terminal::KioskTerminal;
 pub use lawyer::{LawyerPage, MediaStats, OfferShown};
 pub use terminal::TestTerminal;
 

@@ -127,6 +127,7 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     drop(k);
 
     device_screens(config, &kiosk, &mut shoot)?;
+    consultation_screens(config, &kiosk, &mut shoot)?;
 
     // The other orientation, so both layouts are always checked.
     let (w, h) = config.terminal.orientation.size();
@@ -258,6 +259,123 @@ fn device_screens(
     kiosk.borrow_mut().home(t0);
     drop(controls);
     let _ = std::fs::remove_dir_all(&scratch);
+    Ok(())
+}
+
+/// 视频咨询律师 up to the queue and the message left, against an embedded
+/// hub of its own (in a scratch folder, on a free port) with nobody on duty;
+/// then a terminal whose hub cannot be reached.
+fn consultation_screens(
+    config: &Config,
+    kiosk: &crate::controller::SharedKiosk,
+    shoot: &mut impl FnMut(&str) -> Result<(), ScreenshotError>,
+) -> Result<(), ScreenshotError> {
+    use crate::consultation::{ConsultEvent, HubLink};
+    use kiosk_core::consultation::Stage;
+
+    let scratch = std::env::temp_dir().join(format!("kiosk-screenshot-hub-{}", std::process::id()));
+    let mut hub_config = config.clone();
+    hub_config.storage.database = scratch.join("kiosk.db");
+    hub_config.consultation.hub = "embedded".into();
+    hub_config.consultation.embedded_listen = "127.0.0.1:0".into();
+    let (tx, rx) = std::sync::mpsc::channel::<ConsultEvent>();
+    let tx = std::sync::Mutex::new(tx);
+    let link = HubLink::start(
+        &hub_config,
+        std::sync::Arc::new(move |event| {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(event);
+            }
+        }),
+    )
+    .map_err(ScreenshotError::Platform)?;
+    let Some(link) = link else {
+        return Ok(());
+    };
+    kiosk.borrow_mut().attach_hub(link);
+    let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| -> Result<(), ScreenshotError> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !done(&kiosk.borrow()) {
+            if Instant::now() > deadline {
+                return Err(ScreenshotError::Platform(format!(
+                    "timed out waiting for {what}"
+                )));
+            }
+            if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
+                kiosk.borrow_mut().consult_event(event, Instant::now());
+            }
+        }
+        Ok(())
+    };
+    let stage = |k: &Kiosk| k.session().consultation().map(|c| c.stage().clone());
+    let t0 = Instant::now();
+    pump("the embedded hub", &|k| k.hub_connected())?;
+    kiosk.borrow_mut().open_consultation(t0);
+    shoot("20-consult-topics")?;
+    {
+        let mut k = kiosk.borrow_mut();
+        k.consult_topic("labor", t0);
+        k.identify_type_instead(t0);
+        for key in ["l", "i"] {
+            k.key(key, t0);
+        }
+        k.candidate(0, t0);
+        for key in ["m", "i", "n", "g"] {
+            k.key(key, t0);
+        }
+        k.candidate(0, t0);
+        k.identify_focus(1, t0);
+        for key in "11010519491231002X".chars() {
+            k.key(&key.to_string(), t0);
+        }
+        k.identify_submit(t0);
+        k.identify_finish(t0);
+    }
+    pump("the queue", &|k| {
+        matches!(stage(k), Some(Stage::Waiting { .. }))
+    })?;
+    shoot("21-consult-waiting-nobody-on-duty")?;
+    {
+        let mut k = kiosk.borrow_mut();
+        k.consult_write_message(t0);
+        for key in "13800138000".chars() {
+            k.key(&key.to_string(), t0);
+        }
+        k.consult_focus_message(1, t0);
+        for key in ["t", "u", "o", "q", "i", "a", "n"] {
+            k.key(key, t0);
+        }
+        k.candidate(0, t0);
+    }
+    shoot("22-consult-message")?;
+    kiosk.borrow_mut().consult_submit_message(t0);
+    pump("the message stored", &|k| {
+        matches!(stage(k), Some(Stage::MessageSent { .. }))
+    })?;
+    shoot("23-consult-message-sent")?;
+    kiosk.borrow_mut().home(t0);
+    kiosk.borrow_mut().detach_hub();
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    // A hub that cannot be reached.
+    kiosk.borrow_mut().open_consultation(t0);
+    {
+        let mut k = kiosk.borrow_mut();
+        k.consult_topic("family", t0);
+        k.identify_type_instead(t0);
+        for key in ["z", "h", "a", "n", "g"] {
+            k.key(key, t0);
+        }
+        k.candidate(0, t0);
+        k.identify_focus(1, t0);
+        for key in "11010519491231002X".chars() {
+            k.key(&key.to_string(), t0);
+        }
+        k.identify_submit(t0);
+        k.identify_finish(t0);
+    }
+    shoot("24-consult-hub-unreachable")?;
+    kiosk.borrow_mut().home(t0);
     Ok(())
 }
 

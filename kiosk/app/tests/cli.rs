@@ -91,6 +91,9 @@ fn screenshot_renders_every_screen_to_png_without_a_display() {
         "11-idle-countdown",
         "15-identify-card-read",
         "18-receipt-preview",
+        "21-consult-waiting-nobody-on-duty",
+        "23-consult-message-sent",
+        "24-consult-hub-unreachable",
         "13-home-landscape",
     ] {
         let path = dir.join(format!("{screen}.png"));

@@ -25,7 +25,25 @@ impl Kiosk {
     /// Hands the running hub link to the controller.
     pub fn attach_hub(&mut self, link: HubLink) {
         self.hub = Some(link);
+        self.consultation_configured = true;
         self.with_app(|app| app.global::<AppState>().set_consultation_available(true));
+    }
+
+    fn consultation_offered(&self) -> bool {
+        self.consultation_configured
+    }
+
+    /// Stops the hub link; 视频咨询律师 stays on screen and says the hub
+    /// cannot be reached (screenshots of that screen use this).
+    pub fn detach_hub(&mut self) {
+        self.hub = None;
+        self.hub_connected = false;
+        self.session.hub_connection(false);
+    }
+
+    /// Signed in to the hub now.
+    pub fn hub_connected(&self) -> bool {
+        self.hub_connected
     }
 
     pub fn hub_link(&self) -> Option<&HubLink> {
@@ -39,7 +57,7 @@ impl Kiosk {
     /// 视频咨询律师 on the home screen.
     pub fn open_consultation(&mut self, now: Instant) {
         self.tap(now);
-        if self.hub.is_none() {
+        if !self.consultation_offered() {
             return;
         }
         self.session.start_consultation(self.hub_connected);
@@ -114,6 +132,7 @@ impl Kiosk {
             self.committed.clear();
             self.ensure_keyboard();
             self.point_keyboard_at_message(MessageField::Phone);
+            self.render_keyboard();
         }
         self.after_consult_change(now);
     }
@@ -216,6 +235,7 @@ impl Kiosk {
             })
             .unwrap_or_default();
         self.committed = text;
+        self.keyboard_on_private_text = true;
         if let Some(engine) = self.keyboard.as_mut() {
             engine.reset();
             let mode = match field {
@@ -416,9 +436,7 @@ impl Kiosk {
             .identification()
             .is_some_and(|i| i.purpose() == Purpose::Consultation);
         let Some(c) = self.session.consultation() else {
-            self.with_app(|app| {
-                app.global::<IdentifyAdapter>().set_for_consultation(false);
-            });
+            self.with_app(clear_view);
             return;
         };
         let talk_secs = c.talk_time(now).map_or(0, |d| d.as_secs() as i32);

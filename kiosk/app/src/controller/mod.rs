@@ -62,6 +62,9 @@ pub struct Kiosk {
     /// screenshots and UI tests that do not attach it).
     hub: Option<crate::consultation::HubLink>,
     hub_connected: bool,
+    /// A hub link was attached once: the service is offered (and says so
+    /// when the hub is gone).
+    consultation_configured: bool,
     /// Numbers the sessions since start-up (the print queue keys on it).
     session_number: u64,
 }
@@ -99,6 +102,7 @@ impl Kiosk {
             keyboard_on_private_text: false,
             hub: None,
             hub_connected: false,
+            consultation_configured: false,
         }));
         kiosk.borrow_mut().this = Rc::downgrade(&kiosk);
         connect_callbacks(app, &kiosk);
