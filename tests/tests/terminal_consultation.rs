@@ -222,3 +222,32 @@ fn an_unreachable_hub_offers_the_hotline_instead_of_a_spinner() -> Result<()> {
     assert_eq!(t.page(), Page::Home);
     Ok(())
 }
+
+#[test]
+fn a_second_terminal_waits_in_line_and_is_served_when_the_lawyer_is_free() -> Result<()> {
+    use hub_protocol::HubToTerminal;
+    let rt = runtime();
+    let (hub, _chromium, lawyer) = lawyer_on_duty(&rt, HubOptions::default())?;
+    let t = KioskTerminal::start(&hub, "t-0001")?;
+    answered_call(&rt, &t, &lawyer)?;
+
+    // Another resident, at another office, asks while the lawyer is busy.
+    let mut second = rt.block_on(system_tests::TestTerminal::connect(&hub, "t-0002"))?;
+    second.request_call("labor", "李四", None)?;
+    let position = rt.block_on(second.until("queued", |m| match m {
+        HubToTerminal::Queued { position, .. } => Some(*position),
+        _ => None,
+    }))?;
+    assert_eq!(position, 1);
+
+    // The first call ends; the lawyer is offered the waiting call and takes it.
+    t.tap("挂断")?;
+    rt.block_on(lawyer.wait_call_closed())?;
+    let offer = rt.block_on(lawyer.wait_offer(WAIT))?;
+    assert_eq!(offer.resident_name, "李四");
+    rt.block_on(lawyer.accept())?;
+    rt.block_on(second.until("accepted", |m| {
+        matches!(m, HubToTerminal::Accepted { .. }).then_some(())
+    }))?;
+    Ok(())
+}
