@@ -696,4 +696,17 @@ mod tests {
             ErrorCode::TooLarge
         );
     }
+
+    #[test]
+    fn every_topic_has_a_name_in_the_lawyer_console() {
+        let text = include_str!("../../console/js/text.js");
+        let start = text.find("export const TOPICS").expect("TOPICS in text.js");
+        let table = &text[start..start + text[start..].find("};").expect("end of TOPICS")];
+        for topic in TOPICS {
+            assert!(
+                table.contains(&format!("\n  {topic}: '")),
+                "hub/console/js/text.js has no name for topic {topic}"
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@
 mod common;
 
 mod devices_event_loop;
+mod consultation;
 mod elder_mode;
 mod font_rendering;
 mod identify;
