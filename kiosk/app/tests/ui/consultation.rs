@@ -24,6 +24,8 @@ fn without_a_hub_the_service_is_not_offered() {
     let t = common::terminal();
     assert!(t.find_all("视频咨询律师").is_empty());
     // And a stray callback does nothing.
-    t.kiosk.borrow_mut().open_consultation(std::time::Instant::now());
+    t.kiosk
+        .borrow_mut()
+        .open_consultation(std::time::Instant::now());
     assert_eq!(t.page(), kiosk::Page::Home);
 }

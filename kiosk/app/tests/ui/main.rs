@@ -8,8 +8,8 @@
 
 mod common;
 
-mod devices_event_loop;
 mod consultation;
+mod devices_event_loop;
 mod elder_mode;
 mod font_rendering;
 mod identify;
