@@ -57,6 +57,11 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
         )));
     }
     let kiosk = Kiosk::install(&app, config, handle.clone(), Audio::silent());
+    // 视频咨询律师 against an embedded hub of its own (a scratch folder, a
+    // free port), attached first so the home screen offers it.
+    let hub_scratch =
+        std::env::temp_dir().join(format!("kiosk-screenshot-hub-{}", std::process::id()));
+    let hub_events = attach_scratch_hub(config, &kiosk, &hub_scratch)?;
     let library = handle.library().expect("checked above");
     let first_category = library.library.categories()[0].slug.clone();
     let first_article = library
@@ -127,7 +132,8 @@ pub fn screenshot(config: &Config, out: &Path) -> Result<Vec<PathBuf>, Screensho
     drop(k);
 
     device_screens(config, &kiosk, &mut shoot)?;
-    consultation_screens(config, &kiosk, &mut shoot)?;
+    consultation_screens(&kiosk, &hub_events, &mut shoot)?;
+    let _ = std::fs::remove_dir_all(&hub_scratch);
 
     // The other orientation, so both layouts are always checked.
     let (w, h) = config.terminal.orientation.size();
@@ -262,18 +268,14 @@ fn device_screens(
     Ok(())
 }
 
-/// 视频咨询律师 up to the queue and the message left, against an embedded
-/// hub of its own (in a scratch folder, on a free port) with nobody on duty;
-/// then a terminal whose hub cannot be reached.
-fn consultation_screens(
+/// Starts an embedded hub in `scratch` and attaches the terminal to it;
+/// returns the link's events for [`consultation_screens`] to apply.
+fn attach_scratch_hub(
     config: &Config,
     kiosk: &crate::controller::SharedKiosk,
-    shoot: &mut impl FnMut(&str) -> Result<(), ScreenshotError>,
-) -> Result<(), ScreenshotError> {
+    scratch: &Path,
+) -> Result<std::sync::mpsc::Receiver<crate::consultation::ConsultEvent>, ScreenshotError> {
     use crate::consultation::{ConsultEvent, HubLink};
-    use kiosk_core::consultation::Stage;
-
-    let scratch = std::env::temp_dir().join(format!("kiosk-screenshot-hub-{}", std::process::id()));
     let mut hub_config = config.clone();
     hub_config.storage.database = scratch.join("kiosk.db");
     hub_config.consultation.hub = "embedded".into();
@@ -289,10 +291,21 @@ fn consultation_screens(
         }),
     )
     .map_err(ScreenshotError::Platform)?;
-    let Some(link) = link else {
-        return Ok(());
-    };
-    kiosk.borrow_mut().attach_hub(link);
+    if let Some(link) = link {
+        kiosk.borrow_mut().attach_hub(link);
+    }
+    Ok(rx)
+}
+
+/// 视频咨询律师 up to the queue and the message left, with nobody on duty;
+/// then a terminal whose hub cannot be reached.
+fn consultation_screens(
+    kiosk: &crate::controller::SharedKiosk,
+    rx: &std::sync::mpsc::Receiver<crate::consultation::ConsultEvent>,
+    shoot: &mut impl FnMut(&str) -> Result<(), ScreenshotError>,
+) -> Result<(), ScreenshotError> {
+    use kiosk_core::consultation::Stage;
+
     let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| -> Result<(), ScreenshotError> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !done(&kiosk.borrow()) {
@@ -355,7 +368,6 @@ fn consultation_screens(
     shoot("23-consult-message-sent")?;
     kiosk.borrow_mut().home(t0);
     kiosk.borrow_mut().detach_hub();
-    let _ = std::fs::remove_dir_all(&scratch);
 
     // A hub that cannot be reached.
     kiosk.borrow_mut().open_consultation(t0);

@@ -27,6 +27,7 @@ impl Kiosk {
         self.hub = Some(link);
         self.consultation_configured = true;
         self.with_app(|app| app.global::<AppState>().set_consultation_available(true));
+        self.render_header();
     }
 
     fn consultation_offered(&self) -> bool {
@@ -39,6 +40,7 @@ impl Kiosk {
         self.hub = None;
         self.hub_connected = false;
         self.session.hub_connection(false);
+        self.render_header();
     }
 
     /// Signed in to the hub now.
@@ -303,10 +305,12 @@ impl Kiosk {
             HubEvent::Connected { .. } | HubEvent::Reconnected { .. } => {
                 self.hub_connected = true;
                 self.session.hub_connection(true);
+                self.render_header();
             }
             HubEvent::Disconnected => {
                 self.hub_connected = false;
                 self.session.hub_connection(false);
+                self.render_header();
             }
             _ => {}
         }

@@ -50,7 +50,7 @@ pub struct Kiosk {
     devices: Option<Devices>,
     reader_state: ReaderState,
     printer_health: PrinterHealth,
-    last_device_status: Option<(ReaderState, PrinterHealth)>,
+    last_device_status: Option<(ReaderState, PrinterHealth, bool, bool)>,
     /// The receipt on screen, if any.
     receipt: Option<receipt::ReceiptView>,
     next_ticket: u64,
@@ -400,7 +400,12 @@ impl Kiosk {
             state.set_weekday(clock.weekday);
             state.set_time(clock.time.into());
         });
-        let devices = (self.reader_state, self.printer_health);
+        let devices = (
+            self.reader_state,
+            self.printer_health,
+            self.consultation_configured,
+            self.hub_connected,
+        );
         if self.last_audio_status == Some(audio) && self.last_device_status == Some(devices) {
             return;
         }
@@ -414,11 +419,23 @@ impl Kiosk {
             AudioStatus::Disabled => StatusKind::AudioOff,
             AudioStatus::Ready | AudioStatus::Starting => StatusKind::AudioOk,
         };
-        let mut status = vec![
-            StatusItem {
+        // The link to the justice bureau's hub, when this terminal has one.
+        let network = match (self.consultation_configured, self.hub_connected) {
+            (false, _) => StatusItem {
                 kind: StatusKind::Standalone,
                 ok: true,
             },
+            (true, true) => StatusItem {
+                kind: StatusKind::HubOk,
+                ok: true,
+            },
+            (true, false) => StatusItem {
+                kind: StatusKind::HubOffline,
+                ok: false,
+            },
+        };
+        let mut status = vec![
+            network,
             StatusItem {
                 kind: audio_kind,
                 ok: audio_kind == StatusKind::AudioOk,
