@@ -235,7 +235,9 @@ export function setCameraOff(off, available = true) {
 
 export function hideCall() {
   $('call-card').hidden = true;
-  document.body.dataset.call = 'idle';
+  // The next call may already be ringing (the hub offers it the moment this
+  // one ends, sometimes before this call's "ended" arrives): keep it shown.
+  document.body.dataset.call = $('offer-card').hidden ? 'idle' : 'offered';
   updateIdle();
 }
 

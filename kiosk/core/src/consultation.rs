@@ -121,9 +121,11 @@ pub enum MessageError {
     /// Not a mobile number (11 digits from 1) or a landline (7–12 digits).
     PhoneInvalid,
     TextTooLong,
+    /// The hub could not be reached or did not take it; the draft is kept.
+    NotSent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MessageDraft {
     pub phone: String,
     pub text: String,
@@ -131,6 +133,19 @@ pub struct MessageDraft {
     pub error: Option<MessageError>,
     /// Sent; waiting for the hub to confirm.
     pub sending: bool,
+}
+
+/// Only the shape: the phone number and the text are the resident's.
+impl std::fmt::Debug for MessageDraft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageDraft")
+            .field("phone_digits", &self.phone.len())
+            .field("text_chars", &self.text.chars().count())
+            .field("field", &self.field)
+            .field("error", &self.error)
+            .field("sending", &self.sending)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +388,12 @@ impl Consultation {
         if !allowed || self.resident_name.is_empty() {
             return;
         }
-        // The hub ends a waiting call when a message is left for it.
+        // Writing instead of waiting: the call leaves the queue now, so no
+        // lawyer is rung for it while (or after) the resident writes.
+        if matches!(self.stage, Stage::Waiting { .. }) {
+            self.outbox.push(HubCommand::CancelCall);
+        }
+        self.call_id = None;
         self.stage = Stage::Message(MessageDraft {
             phone: String::new(),
             text: String::new(),
@@ -410,7 +430,7 @@ impl Consultation {
                 MessageField::Phone => text
                     .chars()
                     .filter(|c| c.is_ascii_digit())
-                    .take(12)
+                    .take(20)
                     .collect(),
                 MessageField::Text => text.chars().take(MAX_MESSAGE_CHARS + 1).collect(),
             };
@@ -448,9 +468,10 @@ impl Consultation {
             return Err(e);
         }
         if !connected {
-            self.stage = Stage::Unavailable(Unavailable::HubUnreachable);
-            return Ok(());
+            d.error = Some(MessageError::NotSent);
+            return Err(MessageError::NotSent);
         }
+        d.error = None;
         d.sending = true;
         self.outbox.push(HubCommand::LeaveMessage {
             topic,
@@ -471,10 +492,17 @@ impl Consultation {
     /// The hub could not be reached, or a request could not be sent.
     pub fn hub_unreachable(&mut self) {
         self.hub_connected = false;
-        match &self.stage {
-            Stage::Connecting => self.stage = Stage::Unavailable(Unavailable::HubUnreachable),
+        match &mut self.stage {
+            Stage::Connecting | Stage::Waiting { .. } | Stage::Ringing => {
+                // Withdrawn as soon as the hub hears from us again, so no
+                // lawyer is rung for a resident told to call 12348 instead.
+                self.outbox.push(HubCommand::CancelCall);
+                self.call_id = None;
+                self.stage = Stage::Unavailable(Unavailable::HubUnreachable);
+            }
             Stage::Message(d) if d.sending => {
-                self.stage = Stage::Unavailable(Unavailable::HubUnreachable)
+                d.sending = false;
+                d.error = Some(MessageError::NotSent);
             }
             _ => {}
         }
@@ -570,6 +598,10 @@ impl Consultation {
             (Stage::InCall(_), EndReason::TerminalLost) => Ended::ConnectionLost,
             (Stage::InCall(_), EndReason::HungUpByTerminal) => Ended::ResidentHungUp,
             (Stage::InCall(_), _) => Ended::Failed,
+            (
+                Stage::Connecting | Stage::Waiting { .. } | Stage::Ringing,
+                EndReason::TerminalLost,
+            ) => Ended::ConnectionLost,
             (Stage::Connecting | Stage::Waiting { .. } | Stage::Ringing, _) => {
                 Ended::NobodyAnswered
             }
@@ -632,8 +664,8 @@ impl Consultation {
             && matches!(self.stage, Stage::InCall(_) | Stage::Ended { .. })
         {
             self.summary = Some(Summary {
-                text: text.to_owned(),
-                advice: advice.to_owned(),
+                text: mask_id_numbers(text),
+                advice: mask_id_numbers(advice),
             });
         }
     }
@@ -650,7 +682,7 @@ impl Consultation {
             && d.sending
         {
             d.sending = false;
-            d.error = Some(MessageError::TextTooLong);
+            d.error = Some(MessageError::NotSent);
         } else if self.stage == Stage::Connecting {
             self.stage = Stage::Ended {
                 why: Ended::Failed,
@@ -658,6 +690,38 @@ impl Consultation {
             };
         }
     }
+}
+
+/// The lawyer's free text may quote an ID number; it goes on screen and on
+/// paper, so every run that looks like one (18 characters: 17 digits and a
+/// digit or X; or an old 15-digit number) is masked by the one rule.
+pub fn mask_id_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let x = chars
+            .get(i + digits)
+            .is_some_and(|c| *c == 'X' || *c == 'x');
+        let looks_like_id = (digits == 17 && x) || (digits == 18 || digits == 15) && !x;
+        let run = if digits == 17 && x { 18 } else { digits };
+        let ends_clean = chars
+            .get(i + run)
+            .is_none_or(|c| !c.is_ascii_alphanumeric());
+        if looks_like_id && ends_clean {
+            let number: String = chars[i..i + run].iter().collect();
+            out.push_str(&kiosk_idcard::card::mask_id_number(&number));
+            i += run;
+        } else if digits > 0 {
+            out.extend(&chars[i..i + digits]);
+            i += digits;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// A call-back number: a mobile number (11 digits starting with 1) or a
@@ -901,6 +965,7 @@ mod tests {
         c.take_commands();
         c.queued("c1", 4, Some(2000), Some(Suggestion::LongWait));
         c.write_message();
+        assert_eq!(c.take_commands(), vec![HubCommand::CancelCall]);
         assert_eq!(c.submit_message(), Err(MessageError::PhoneMissing));
         c.set_message_text("1380013800");
         assert_eq!(c.submit_message(), Err(MessageError::PhoneInvalid));
@@ -946,5 +1011,103 @@ mod tests {
         let (mut c, _) = requested();
         c.terminal_refused();
         assert_eq!(c.stage(), &Stage::Unavailable(Unavailable::TerminalRefused));
+    }
+
+    #[test]
+    fn writing_a_message_instead_of_waiting_withdraws_the_call_at_once() {
+        let (mut c, now) = requested();
+        c.take_commands();
+        c.queued("c1", 2, None, None);
+        c.write_message();
+        assert_eq!(c.take_commands(), vec![HubCommand::CancelCall]);
+        // Leaving the form now owes the hub nothing more, and the old
+        // call's news is not taken for a new one.
+        c.leave(now);
+        assert!(c.take_commands().is_empty());
+        c.ringing("c1", "李律师");
+        assert!(matches!(c.stage(), Stage::Message(_)));
+    }
+
+    #[test]
+    fn a_message_that_could_not_be_sent_keeps_what_was_typed() {
+        let (mut c, _) = requested();
+        c.take_commands();
+        c.queued("c1", 1, None, Some(Suggestion::NoLawyerOnDuty));
+        c.write_message();
+        c.take_commands();
+        c.set_message_text("13800138000");
+        c.hub_connection(false);
+        assert_eq!(c.submit_message(), Err(MessageError::NotSent));
+        assert_eq!(c.message().unwrap().phone, "13800138000");
+        c.hub_connection(true);
+        assert_eq!(c.submit_message(), Ok(()));
+        c.hub_unreachable();
+        let draft = c.message().unwrap();
+        assert_eq!(
+            (draft.sending, draft.error),
+            (false, Some(MessageError::NotSent))
+        );
+        assert_eq!(draft.phone, "13800138000");
+    }
+
+    #[test]
+    fn losing_the_hub_while_waiting_says_so_and_withdraws_the_call() {
+        let (mut c, _) = requested();
+        c.take_commands();
+        c.queued("c1", 3, None, None);
+        c.hub_unreachable();
+        assert_eq!(c.stage(), &Stage::Unavailable(Unavailable::HubUnreachable));
+        assert_eq!(c.take_commands(), vec![HubCommand::CancelCall]);
+        assert!(!c.holds_idle());
+    }
+
+    #[test]
+    fn a_call_lost_with_this_terminals_network_is_not_called_unanswered() {
+        let (mut c, now) = requested();
+        c.queued("c1", 1, None, None);
+        c.hub_ended("c1", EndReason::TerminalLost, now);
+        assert!(matches!(
+            c.stage(),
+            Stage::Ended {
+                why: Ended::ConnectionLost,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_phone_number_with_too_many_digits_is_refused_not_cut() {
+        let (mut c, _) = requested();
+        c.queued("c1", 1, None, None);
+        c.write_message();
+        c.set_message_text("8613800138000");
+        assert_eq!(c.submit_message(), Err(MessageError::PhoneInvalid));
+    }
+
+    #[test]
+    fn id_numbers_in_the_lawyers_summary_are_masked() {
+        assert_eq!(
+            mask_id_numbers("身份证11010519491231002X，电话13800138000"),
+            "身份证110***********002X，电话13800138000"
+        );
+        assert_eq!(
+            mask_id_numbers("旧证号110105491231002。"),
+            "旧证号110********1002。"
+        );
+        assert_eq!(mask_id_numbers("金额1000元"), "金额1000元");
+        let (mut c, now) = in_call();
+        c.summary_received("c1", "证件110105194912310021", "无");
+        assert_eq!(c.summary().unwrap().text, "证件110***********0021");
+        let _ = now;
+    }
+
+    #[test]
+    fn the_message_draft_never_shows_in_debug_output() {
+        let (mut c, _) = requested();
+        c.queued("c1", 1, None, None);
+        c.write_message();
+        c.set_message_text("13800138000");
+        let shown = format!("{:?}", c.stage());
+        assert!(!shown.contains("13800138000"), "{shown}");
     }
 }

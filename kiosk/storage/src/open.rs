@@ -71,6 +71,10 @@ fn prepare(mut conn: Connection, path: &Path, dir: &Path) -> Result<Connection, 
     }
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(err)?;
+    // Deleted rows (a receipt's bytes once printed) are overwritten, not
+    // left in free pages of the file.
+    conn.pragma_update(None, "secure_delete", true)
+        .map_err(err)?;
     migrate(&mut conn, path)?;
     Ok(conn)
 }

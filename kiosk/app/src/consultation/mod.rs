@@ -51,6 +51,17 @@ pub enum ConsultEvent {
     /// A new picture waits in [`HubLink::remote_picture`] (the lawyer) or
     /// [`HubLink::self_picture`] (the resident).
     Picture,
+    /// The media of an accepted call are set up: pass to [`HubLink::install_call`].
+    CallReady(CallReady),
+}
+
+/// A call session set up off the UI thread.
+pub struct CallReady(Box<CallSession>);
+
+impl std::fmt::Debug for CallReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CallReady({})", self.0.call_id())
+    }
 }
 
 /// Delivers events; called on the link's threads, must return quickly.
@@ -60,6 +71,9 @@ pub type DeliverConsult = Arc<dyn Fn(ConsultEvent) + Send + Sync>;
 pub struct HubLink {
     client: HubClient,
     call: Option<CallSession>,
+    /// The call whose media is being set up, and the hub's news for it
+    /// that came meanwhile.
+    pending: Option<(CallId, Vec<HubEvent>)>,
     sources: SourceSettings,
     session: SessionConfig,
     muted: Switch,
@@ -88,6 +102,9 @@ impl HubLink {
                 &c.terminal_id,
                 &office,
             )?;
+            log::warn!(
+                "embedded hub: for development and demonstrations only (lawyers elsewhere cannot answer; set [consultation] hub for a real deployment)"
+            );
             log::info!(
                 "embedded hub: lawyer console at {} (user \"{}\", password in {})",
                 hub.console_url(),
@@ -124,6 +141,7 @@ impl HubLink {
         Ok(Some(HubLink {
             client,
             call: None,
+            pending: None,
             sources,
             session,
             muted: Switch::new(false),
@@ -158,12 +176,11 @@ impl HubLink {
                 .client
                 .request_call(topic, resident_name, masked_id, None),
             HubCommand::CancelCall => self.client.cancel_call(),
-            HubCommand::HangUp => {
-                self.client.hang_up();
-                if let Some(call) = &self.call {
-                    call.hang_up();
-                }
-            }
+            // The session tells the hub itself (once) when it has one.
+            HubCommand::HangUp => match &self.call {
+                Some(call) => call.hang_up(),
+                None => self.client.hang_up(),
+            },
             HubCommand::LeaveMessage {
                 topic,
                 name,
@@ -174,91 +191,78 @@ impl HubLink {
     }
 
     /// Passes the hub's news on to the call in progress (its signaling).
-    pub fn hub_event(&self, event: &HubEvent) {
+    pub fn hub_event(&mut self, event: &HubEvent) {
         if let Some(call) = &self.call {
             call.handle_hub_event(event);
+        } else if let Some((_, news)) = self.pending.as_mut() {
+            news.push(event.clone());
         }
     }
 
     /// The lawyer accepted: sets up the media (camera or pattern,
-    /// microphone or tone) and the peer, and starts the threads that carry
-    /// pictures and sound to the screen and the loudspeaker.
+    /// microphone or tone) and the peer on a thread of its own — opening a
+    /// camera can take a second or two — which hands the running session
+    /// back as [`ConsultEvent::CallReady`] for [`HubLink::install_call`].
     pub fn start_call(&mut self, call_id: CallId, ice_servers: &[IceServer]) {
         self.end_call();
         self.muted.set(false);
         self.remote.clear();
         self.own.clear();
-        let (detected_sources, detected) = MediaSources::detect(&self.sources);
-        log::info!(
-            "call {call_id}: sending {:?} and {:?}",
-            detected.video,
-            detected.audio
-        );
-        let mut sources = MediaSources {
-            video: None,
-            audio: None,
-        };
-        let mut self_view = None;
-        if let Some(video) = detected_sources.video {
-            let (tapped, pictures) = SelfView::new(
-                video,
-                SelfViewSettings {
-                    width: 320,
-                    ..SelfViewSettings::default()
-                },
-            );
-            sources.video = Some(Box::new(tapped));
-            self_view = Some(pictures);
-        }
-        if let Some(audio) = detected_sources.audio {
-            sources.audio = Some(Box::new(kiosk_call::Mute::with_switch(
-                audio,
-                self.muted.clone(),
-            )));
-        }
-        let events = self.deliver.clone();
-        let id = call_id.clone();
-        let session = CallSession::start(
-            self.client.sender(),
+        self.pending = Some((call_id.clone(), Vec::new()));
+        let setup = CallSetup {
+            sender: self.client.sender(),
             call_id,
-            ice_servers,
-            self.session.clone(),
-            sources,
-            move |event| {
-                events(ConsultEvent::Call {
-                    call_id: id.clone(),
-                    event,
-                })
-            },
-        );
-        forward_pictures(session.video_frames(), &self.remote, &self.deliver);
-        if let Some(pictures) = self_view {
-            forward_pictures(pictures, &self.own, &self.deliver);
-        }
-        let (audio, counters, volume) = (session.audio(), self.voice.clone(), self.volume);
+            ice_servers: ice_servers.to_vec(),
+            sources: self.sources.clone(),
+            session: self.session.clone(),
+            muted: self.muted.clone(),
+            remote: self.remote.clone(),
+            own: self.own.clone(),
+            voice: self.voice.clone(),
+            volume: self.volume,
+            deliver: self.deliver.clone(),
+        };
         let spawned = std::thread::Builder::new()
-            .name("call-voice".into())
-            .spawn(move || voice::play(audio, counters, volume));
+            .name("call-setup".into())
+            .spawn(move || setup.run());
         if let Err(e) = spawned {
-            log::error!("cannot start the call's audio thread: {e}");
+            log::error!("cannot start the call set-up thread: {e}");
+            self.pending = None;
         }
-        self.call = Some(session);
     }
 
-    /// Stops the media of the call (if any), without blocking the caller.
-    pub fn end_call(&mut self) {
-        if let Some(call) = self.call.take() {
-            let joined = std::thread::Builder::new()
-                .name("call-end".into())
-                .spawn(move || call.join());
-            if let Err(e) = joined {
-                log::error!("cannot start the hang-up thread: {e}");
+    /// Takes over the session [`ConsultEvent::CallReady`] brought, if it is
+    /// still wanted (otherwise it is hung up), and replays the hub's news
+    /// that came meanwhile.
+    pub fn install_call(&mut self, ready: CallReady) {
+        let session = *ready.0;
+        match self.pending.take() {
+            Some((id, news)) if &id == session.call_id() => {
+                for event in &news {
+                    session.handle_hub_event(event);
+                }
+                self.call = Some(session);
+            }
+            other => {
+                self.pending = other;
+                join_in_background(session);
             }
         }
     }
 
+    /// Stops the media of the call (if any), without blocking the caller.
+    pub fn end_call(&mut self) {
+        self.pending = None;
+        if let Some(call) = self.call.take() {
+            join_in_background(call);
+        }
+        self.remote.clear();
+        self.own.clear();
+    }
+
+    /// A call's media is running or being set up.
     pub fn in_call(&self) -> bool {
-        self.call.is_some()
+        self.call.is_some() || self.pending.is_some()
     }
 
     pub fn set_muted(&self, muted: bool) {
@@ -320,5 +324,91 @@ fn forward_pictures(
         });
     if let Err(e) = spawned {
         log::error!("cannot start the picture thread: {e}");
+    }
+}
+
+/// Hangs up and waits for the media threads on a thread of its own.
+fn join_in_background(session: CallSession) {
+    let spawned = std::thread::Builder::new()
+        .name("call-end".into())
+        .spawn(move || session.join());
+    if let Err(e) = spawned {
+        log::error!("cannot start the hang-up thread: {e}");
+    }
+}
+
+/// Everything the set-up thread needs to start a call.
+struct CallSetup {
+    sender: kiosk_hub_client::HubSender,
+    call_id: CallId,
+    ice_servers: Vec<IceServer>,
+    sources: SourceSettings,
+    session: SessionConfig,
+    muted: Switch,
+    remote: Arc<PictureSlot>,
+    own: Arc<PictureSlot>,
+    voice: Arc<VoiceCounters>,
+    volume: f32,
+    deliver: DeliverConsult,
+}
+
+impl CallSetup {
+    fn run(self) {
+        let (detected_sources, detected) = MediaSources::detect(&self.sources);
+        log::info!(
+            "call {}: sending {:?} and {:?}",
+            self.call_id,
+            detected.video,
+            detected.audio
+        );
+        let mut sources = MediaSources {
+            video: None,
+            audio: None,
+        };
+        let mut self_view = None;
+        if let Some(video) = detected_sources.video {
+            let (tapped, pictures) = SelfView::new(
+                video,
+                SelfViewSettings {
+                    width: 320,
+                    ..SelfViewSettings::default()
+                },
+            );
+            sources.video = Some(Box::new(tapped));
+            self_view = Some(pictures);
+        }
+        if let Some(audio) = detected_sources.audio {
+            sources.audio = Some(Box::new(kiosk_call::Mute::with_switch(
+                audio,
+                self.muted.clone(),
+            )));
+        }
+        let events = self.deliver.clone();
+        let id = self.call_id.clone();
+        let session = CallSession::start(
+            self.sender,
+            self.call_id,
+            &self.ice_servers,
+            self.session,
+            sources,
+            move |event| {
+                events(ConsultEvent::Call {
+                    call_id: id.clone(),
+                    event,
+                })
+            },
+        );
+        forward_pictures(session.video_frames(), &self.remote, &self.deliver);
+        if let Some(pictures) = self_view {
+            forward_pictures(pictures, &self.own, &self.deliver);
+        }
+        let (audio, counters, volume) = (session.audio(), self.voice, self.volume);
+        let spawned = std::thread::Builder::new()
+            .name("call-voice".into())
+            .spawn(move || voice::play(audio, counters, volume));
+        if let Err(e) = spawned {
+            log::error!("cannot start the call's audio thread: {e}");
+        }
+        (self.deliver)(ConsultEvent::CallReady(CallReady(Box::new(session))));
     }
 }

@@ -219,11 +219,12 @@ impl Kiosk {
 
     /// The on-screen keyboard types into the message form.
     pub(super) fn typing_message(&self) -> bool {
+        // While sending too: keys then do nothing rather than reach search.
         self.session.screen() == &Screen::Consultation
             && self
                 .session
                 .consultation()
-                .is_some_and(|c| c.message().is_some_and(|m| !m.sending))
+                .is_some_and(|c| c.message().is_some())
     }
 
     fn point_keyboard_at_message(&mut self, field: MessageField) {
@@ -293,12 +294,18 @@ impl Kiosk {
                 self.show_pictures();
                 return;
             }
+            ConsultEvent::CallReady(ready) => {
+                if let Some(hub) = self.hub.as_mut() {
+                    hub.install_call(ready);
+                }
+                return;
+            }
         }
         self.after_consult_change(now);
     }
 
     fn hub_event(&mut self, event: HubEvent, now: Instant) {
-        if let Some(hub) = &self.hub {
+        if let Some(hub) = self.hub.as_mut() {
             hub.hub_event(&event);
         }
         match &event {
@@ -410,6 +417,15 @@ impl Kiosk {
 
     fn show_pictures(&self) {
         let Some(hub) = &self.hub else { return };
+        let in_call = matches!(
+            self.session.consultation().map(|c| c.stage()),
+            Some(Stage::InCall(_))
+        );
+        if !in_call || !hub.in_call() {
+            // A late picture of a call that is over: never shown.
+            let _ = (hub.remote_picture(), hub.self_picture());
+            return;
+        }
         let (remote, own) = (hub.remote_picture(), hub.self_picture());
         self.with_app(|app| {
             let a = app.global::<ConsultAdapter>();
@@ -520,6 +536,7 @@ impl Kiosk {
                         Some(CoreMessageError::PhoneMissing) => MessageError::PhoneMissing,
                         Some(CoreMessageError::PhoneInvalid) => MessageError::PhoneInvalid,
                         Some(CoreMessageError::TextTooLong) => MessageError::TextTooLong,
+                        Some(CoreMessageError::NotSent) => MessageError::NotSent,
                     });
                 }
                 Stage::MessageSent { reference } => {

@@ -172,13 +172,19 @@ impl PrintQueue {
 
     /// A resident's session ended: applies the policy to its unprinted jobs.
     /// Returns how many were cancelled.
+    /// A lawyer's advice to one resident (`consultation`) is never printed
+    /// for whoever comes next, whatever the policy says for articles.
     pub fn session_ended(&self, session: u64, policy: UnprintedPolicy) -> rusqlite::Result<usize> {
-        if policy == UnprintedPolicy::PrintLater {
-            return Ok(0);
-        }
+        let kinds = if policy == UnprintedPolicy::PrintLater {
+            "AND kind = 'consultation'"
+        } else {
+            ""
+        };
         self.conn.execute(
-            "UPDATE print_jobs SET state = 'cancelled', escpos = x'', finished_at = datetime('now')
-             WHERE state = 'queued' AND session = ?1 AND boot = ?2",
+            &format!(
+                "UPDATE print_jobs SET state = 'cancelled', escpos = x'', finished_at = datetime('now')
+                 WHERE state = 'queued' AND session = ?1 AND boot = ?2 {kinds}"
+            ),
             params![session as i64, self.boot],
         )
     }
@@ -306,6 +312,24 @@ mod tests {
         assert_eq!(q.session_ended(1, UnprintedPolicy::Cancel).unwrap(), 1);
         assert_eq!(q.state(mine).unwrap(), Some(JobState::Cancelled));
         assert_eq!(q.state(other).unwrap(), Some(JobState::Queued));
+    }
+
+    #[test]
+    fn a_lawyers_advice_never_prints_after_its_resident_left() {
+        let mut q = PrintQueue::in_memory("boot-1").unwrap();
+        let (article, _) = add(&mut q, 1, "2026-11-27");
+        let advice = q
+            .enqueue(
+                &NewJob {
+                    kind: "consultation",
+                    ..job(1)
+                },
+                "20261127-0002",
+            )
+            .unwrap();
+        assert_eq!(q.session_ended(1, UnprintedPolicy::PrintLater).unwrap(), 1);
+        assert_eq!(q.state(advice).unwrap(), Some(JobState::Cancelled));
+        assert_eq!(q.state(article).unwrap(), Some(JobState::Queued));
     }
 
     #[test]
