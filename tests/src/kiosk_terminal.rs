@@ -114,6 +114,14 @@ impl KioskTerminal {
         Ok(())
     }
 
+    /// Waits until the terminal is signed in to its hub (a resident who taps
+    /// before that is told the hub cannot be reached).
+    pub fn wait_signed_in(&self) -> Result<()> {
+        self.pump_until("signed in to the hub", crate::WAIT, |t| {
+            t.kiosk.borrow().hub_connected()
+        })
+    }
+
     /// Pumps for `d` whatever happens.
     pub fn pump_for(&self, d: Duration) {
         let _ = self.pump_until("time to pass", d, |_| false);

@@ -212,13 +212,15 @@ impl LawyerPage {
         self.wait_call_closed().await
     }
 
-    /// Waits until the console has no call (after 挂断 or `ended`).
+    /// Waits until the console has no call (after 挂断 or `ended`). The
+    /// next call may already be ringing: the hub offers a waiting call the
+    /// moment the lawyer is free.
     pub async fn wait_call_closed(&self) -> Result<()> {
         self.page
             .wait_until(
                 "the call closed in the console",
                 WAIT,
-                "document.body.dataset.call === 'idle' && document.getElementById('call-card').hidden \
+                "['idle', 'offered'].includes(document.body.dataset.call) && document.getElementById('call-card').hidden \
                  && window.lawyerConsole.callId === null \
                  && document.getElementById('local-video').srcObject === null",
             )

@@ -5,8 +5,6 @@
 //! The terminal is pumped on the test's thread (see [`KioskTerminal`]); the
 //! lawyer's steps run on a tokio runtime in between.
 
-use std::time::Duration;
-
 use kiosk::{ConsultEnded, ConsultStage, Page, PrintState, ReceiptAdapter};
 use slint::ComponentHandle;
 use system_tests::{
@@ -44,13 +42,7 @@ fn answered_call(
     t: &KioskTerminal,
     lawyer: &LawyerPage,
 ) -> Result<()> {
-    t.pump_until("signed in to the hub", WAIT, |t| {
-        t.kiosk.borrow().hub_link().is_some()
-            && t.app
-                .global::<kiosk::AppState>()
-                .get_consultation_available()
-    })?;
-    t.pump_for(Duration::from_millis(300));
+    t.wait_signed_in()?;
     t.ask_for_a_lawyer("劳动争议、讨薪", &["zhang", "san"], "11010519491231002X")?;
     assert_eq!(t.page(), Page::Consultation);
     let offer = rt.block_on(lawyer.wait_offer(WAIT))?;
@@ -175,12 +167,7 @@ fn with_no_lawyer_on_duty_the_resident_leaves_a_message_for_a_call_back() -> Res
     let rt = runtime();
     let hub = rt.block_on(Hub::start())?;
     let t = KioskTerminal::start(&hub, "t-0001")?;
-    t.pump_until("signed in to the hub", WAIT, |t| {
-        t.app
-            .global::<kiosk::AppState>()
-            .get_consultation_available()
-    })?;
-    t.pump_for(Duration::from_millis(300));
+    t.wait_signed_in()?;
     t.ask_for_a_lawyer("婚姻家庭", &["li", "si"], "11010519491231002X")?;
     t.pump_until("the suggestion to leave a message", WAIT, |t| {
         t.stage() == ConsultStage::Waiting && t.consult().get_nobody_on_duty()
