@@ -182,19 +182,8 @@ fn device_screens(
         .unwrap_or_default();
     kiosk.borrow_mut().attach_devices(devices);
     // Device events as the event loop would apply them, until `done`.
-    let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| -> Result<(), ScreenshotError> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done(&kiosk.borrow()) {
-            if Instant::now() > deadline {
-                return Err(ScreenshotError::Platform(format!(
-                    "timed out waiting for {what}"
-                )));
-            }
-            if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
-                kiosk.borrow_mut().device_event(event, Instant::now());
-            }
-        }
-        Ok(())
+    let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| {
+        pump_until(kiosk, &rx, Kiosk::device_event, what, done)
     };
     let identified = |k: &Kiosk| {
         k.session()
@@ -268,6 +257,29 @@ fn device_screens(
     Ok(())
 }
 
+/// Applies events from a device or the hub link as the event loop would,
+/// until `done` holds (at most 20 s).
+fn pump_until<E>(
+    kiosk: &crate::controller::SharedKiosk,
+    events: &std::sync::mpsc::Receiver<E>,
+    apply: impl Fn(&mut Kiosk, E, Instant),
+    what: &str,
+    done: &dyn Fn(&Kiosk) -> bool,
+) -> Result<(), ScreenshotError> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(&kiosk.borrow()) {
+        if Instant::now() > deadline {
+            return Err(ScreenshotError::Platform(format!(
+                "timed out waiting for {what}"
+            )));
+        }
+        if let Ok(event) = events.recv_timeout(Duration::from_millis(50)) {
+            apply(&mut kiosk.borrow_mut(), event, Instant::now());
+        }
+    }
+    Ok(())
+}
+
 /// Starts an embedded hub in `scratch` and attaches the terminal to it;
 /// returns the link's events for [`consultation_screens`] to apply.
 fn attach_scratch_hub(
@@ -306,19 +318,8 @@ fn consultation_screens(
 ) -> Result<(), ScreenshotError> {
     use kiosk_core::consultation::Stage;
 
-    let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| -> Result<(), ScreenshotError> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done(&kiosk.borrow()) {
-            if Instant::now() > deadline {
-                return Err(ScreenshotError::Platform(format!(
-                    "timed out waiting for {what}"
-                )));
-            }
-            if let Ok(event) = rx.recv_timeout(Duration::from_millis(50)) {
-                kiosk.borrow_mut().consult_event(event, Instant::now());
-            }
-        }
-        Ok(())
+    let pump = |what: &str, done: &dyn Fn(&Kiosk) -> bool| {
+        pump_until(kiosk, rx, Kiosk::consult_event, what, done)
     };
     let stage = |k: &Kiosk| k.session().consultation().map(|c| c.stage().clone());
     let t0 = Instant::now();

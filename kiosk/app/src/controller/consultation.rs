@@ -30,10 +30,6 @@ impl Kiosk {
         self.render_header();
     }
 
-    fn consultation_offered(&self) -> bool {
-        self.consultation_configured
-    }
-
     /// Stops the hub link; 视频咨询律师 stays on screen and says the hub
     /// cannot be reached (screenshots of that screen use this).
     pub fn detach_hub(&mut self) {
@@ -59,7 +55,7 @@ impl Kiosk {
     /// 视频咨询律师 on the home screen.
     pub fn open_consultation(&mut self, now: Instant) {
         self.tap(now);
-        if !self.consultation_offered() {
+        if !self.consultation_configured {
             return;
         }
         self.session.start_consultation(self.hub_connected);

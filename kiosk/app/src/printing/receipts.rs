@@ -118,18 +118,7 @@ impl ArticleReceipt {
     /// The document, once the reference number is known.
     pub fn build(&self, reference: &str) -> Receipt {
         let w = &self.words;
-        let heading = Style {
-            bold: true,
-            ..Style::default()
-        };
-        let centred = Style {
-            align: Align::Center,
-            ..Style::default()
-        };
-        let mut r = Receipt::new()
-            .title(&w.article_heading)
-            .styled(&self.office, centred)
-            .separator()
+        let mut r = opening(&w.article_heading, &self.office)
             .styled(
                 &self.title,
                 // Double width too: double height alone squeezes Chinese.
@@ -141,23 +130,20 @@ impl ArticleReceipt {
             )
             .text(&self.summary)
             .separator()
-            .styled(&w.basis, heading);
+            .styled(&w.basis, HEADING);
         for citation in &self.citations {
             r = r.text(citation);
         }
-        r = r.separator().styled(&w.help, heading);
+        r = r.separator().styled(&w.help, HEADING);
         for (name, hint) in &self.help {
-            r = r.styled(name, heading).text(hint);
+            r = r.styled(name, HEADING).text(hint);
         }
-        r.separator()
-            .qr(LAW_DATABASE_URL)
-            .styled(&w.qr_caption, centred)
+        let r = r
             .separator()
-            .key_value(&w.reference, reference)
-            .key_value(&w.printed_at, &self.printed_at)
-            .text(&w.note)
-            .feed(2)
-            .cut()
+            .qr(LAW_DATABASE_URL)
+            .styled(&w.qr_caption, CENTRED)
+            .separator();
+        closing(r, w, reference, &self.printed_at, &w.note)
     }
 }
 
@@ -223,36 +209,53 @@ impl ConsultationReceipt {
 
     /// The document, once the reference number is known.
     pub fn build(&self, reference: &str) -> Receipt {
-        let heading = Style {
-            bold: true,
-            ..Style::default()
-        };
-        let centred = Style {
-            align: Align::Center,
-            ..Style::default()
-        };
-        let mut r = Receipt::new()
-            .title(&self.heading)
-            .styled(&self.office, centred)
-            .separator();
+        let mut r = opening(&self.heading, &self.office);
         for (label, value) in &self.rows {
             r = r.key_value(label, value);
         }
-        r.separator()
-            .styled(&self.summary_label, heading)
+        let r = r
+            .separator()
+            .styled(&self.summary_label, HEADING)
             .text(&self.summary)
-            .styled(&self.advice_label, heading)
+            .styled(&self.advice_label, HEADING)
             .text(&self.advice)
             .separator()
-            .styled(&self.hotline.0, heading)
+            .styled(&self.hotline.0, HEADING)
             .text(&self.hotline.1)
-            .separator()
-            .key_value(&self.words.reference, reference)
-            .key_value(&self.words.printed_at, &self.printed_at)
-            .text(&self.closing)
-            .feed(2)
-            .cut()
+            .separator();
+        closing(r, &self.words, reference, &self.printed_at, &self.closing)
     }
+}
+
+const HEADING: Style = Style {
+    bold: true,
+    size: Size::Normal,
+    align: Align::Left,
+    underline: false,
+};
+
+const CENTRED: Style = Style {
+    bold: false,
+    size: Size::Normal,
+    align: Align::Center,
+    underline: false,
+};
+
+/// Every receipt of the terminal starts alike: what it is, which office.
+fn opening(heading: &str, office: &str) -> Receipt {
+    Receipt::new()
+        .title(heading)
+        .styled(office, CENTRED)
+        .separator()
+}
+
+/// ... and ends alike: reference number, time, a closing note, cut.
+fn closing(r: Receipt, words: &Words, reference: &str, printed_at: &str, note: &str) -> Receipt {
+    r.key_value(&words.reference, reference)
+        .key_value(&words.printed_at, printed_at)
+        .text(note)
+        .feed(2)
+        .cut()
 }
 
 /// The technician's test page: every style, a QR code, a CJK line, a
